@@ -1,0 +1,1099 @@
+//! `plan_data_consistency`: picks ACID in one database, the outbox pattern, or a saga (choreography or
+//! orchestration) from whether strong consistency is required, whether the change is a multi-step
+//! business process and how complex the flow is, and spells out the steps, compensations and pitfalls.
+
+use std::fmt;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::common::{DecideError, NextQuestion, reference_uri};
+
+/// Human title of the tool.
+pub const TITLE: &str = "Plan data consistency across services";
+
+/// When to call the tool and what it returns.
+pub const DESCRIPTION: &str = "Call this when one business operation changes data in more than one place \
+(several services, a database plus a message broker, a database plus an external API) and you must \
+decide how to keep it consistent. Give strong_consistency_required, multi_step_process and complex_flow \
+(plus, if known, single_database, services_involved and the business steps). Returns the pattern \
+(acid-single-database, outbox, saga-choreography or saga-orchestration) with the reason, ordered \
+implementation steps (outbox table and relay loop, or a compensation per saga step) and pitfalls; when \
+an answer is missing, returns the next question instead.";
+
+/// Most saga steps accepted in `steps`.
+pub const MAX_STEPS: usize = 50;
+/// Longest accepted step description, in characters.
+pub const MAX_STEP_CHARS: usize = 200;
+/// Most services accepted in `services_involved`.
+pub const MAX_SERVICES: u32 = 1000;
+/// Services in one flow at or above which the flow counts as complex (rule of thumb).
+pub const COMPLEX_SERVICES: u32 = 4;
+/// Saga steps at or above which the flow counts as complex (rule of thumb).
+pub const COMPLEX_STEPS: usize = 5;
+
+/// Input of `plan_data_consistency`. Every field is optional: `{}` starts the interview.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanDataConsistencyInput {
+    /// Must every reader see the whole change at once, never a half-done state (e.g. a ledger debit and
+    /// credit)? `false` means eventual consistency (seconds of lag, visible intermediate states) is
+    /// acceptable.
+    #[serde(default)]
+    pub strong_consistency_required: Option<bool>,
+    /// Is this a multi-step business process whose steps run in different services or over time (e.g.
+    /// place order -> reserve stock -> charge card -> ship), where a later step can fail after earlier
+    /// ones committed?
+    #[serde(default)]
+    pub multi_step_process: Option<bool>,
+    /// For multi-step processes: is the flow complex (many participants, branches, timeouts, steps that
+    /// must run in a strict order, a need to see the state of each run)? `false` means a short linear
+    /// chain of 2-3 services.
+    #[serde(default)]
+    pub complex_flow: Option<bool>,
+    /// Does all the data this operation changes live in ONE database (one ACID transaction can cover
+    /// it)?
+    #[serde(default)]
+    pub single_database: Option<bool>,
+    /// How many services own data touched by the operation (1 to 1000). 1 implies one database boundary;
+    /// 4 or more marks a flow as complex when `complex_flow` is not given (rule of thumb).
+    #[serde(default)]
+    pub services_involved: Option<u32>,
+    /// The business steps in order, e.g. ["create order", "reserve inventory", "charge payment",
+    /// "ship order"] (at most 50, each at most 200 characters). Used to write the compensation for each
+    /// saga step; 5 or more marks a flow as complex when `complex_flow` is not given.
+    #[serde(default)]
+    pub steps: Option<Vec<String>>,
+}
+
+/// The consistency pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConsistencyPattern {
+    /// One database, one ACID transaction.
+    AcidSingleDatabase,
+    /// Transactional outbox: the event is written in the same transaction and relayed afterwards.
+    Outbox,
+    /// Saga where each service reacts to the previous service's event.
+    SagaChoreography,
+    /// Saga driven by one orchestrator that sends commands and runs compensations.
+    SagaOrchestration,
+}
+
+impl ConsistencyPattern {
+    /// The contract identifier.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AcidSingleDatabase => "acid-single-database",
+            Self::Outbox => "outbox",
+            Self::SagaChoreography => "saga-choreography",
+            Self::SagaOrchestration => "saga-orchestration",
+        }
+    }
+}
+
+/// One answered question.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Decision {
+    /// The question.
+    pub question: String,
+    /// The answer taken.
+    pub answer: String,
+    /// `caller`, or the input it was derived from (e.g. `services_involved`).
+    pub source: String,
+}
+
+/// One saga step with its compensation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct SagaStep {
+    /// Position in the saga, from 1.
+    pub order: usize,
+    /// The forward action (a local transaction in one service).
+    pub action: String,
+    /// The compensating action that semantically undoes it if a later step fails.
+    pub compensation: String,
+}
+
+/// Output of `plan_data_consistency`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct PlanDataConsistencyOutput {
+    /// The pattern, or null while a question is open (see `next_question`).
+    pub pattern: Option<ConsistencyPattern>,
+    /// What readers will observe: `strong` or `eventual` (null while undecided).
+    pub guarantee: Option<String>,
+    /// Why this pattern, in the skill's terms.
+    pub why: String,
+    /// The questions answered on the way.
+    pub path: Vec<Decision>,
+    /// Concrete implementation steps, in order.
+    pub steps: Vec<String>,
+    /// For sagas: each step with its compensation, in order (empty otherwise).
+    pub saga_steps: Vec<SagaStep>,
+    /// A worked example (outbox table and relay loop, or the saga's shape), as text.
+    pub example: Option<String>,
+    /// Mistakes to avoid with this pattern.
+    pub pitfalls: Vec<String>,
+    /// The question to answer next when the decision could not be made.
+    pub next_question: Option<NextQuestion>,
+    /// Reference sections to read next.
+    pub references: Vec<String>,
+}
+
+fn fp(anchor: &str) -> String {
+    reference_uri("failure-patterns.md", anchor)
+}
+
+fn validate(input: &PlanDataConsistencyInput) -> Result<(), DecideError> {
+    if let Some(n) = input.services_involved
+        && (n == 0 || n > MAX_SERVICES)
+    {
+        return Err(DecideError::InvalidInput(format!(
+            "services_involved: {n} is out of range; accepted: 1 to {MAX_SERVICES}"
+        )));
+    }
+    if let Some(steps) = &input.steps {
+        if steps.len() > MAX_STEPS {
+            return Err(DecideError::TooLarge(format!(
+                "steps: {} steps given; at most {MAX_STEPS} are accepted",
+                steps.len()
+            )));
+        }
+        for (i, s) in steps.iter().enumerate() {
+            if s.trim().is_empty() {
+                return Err(DecideError::InvalidInput(format!(
+                    "steps[{i}]: empty; give a short description such as \"reserve inventory\""
+                )));
+            }
+            if s.chars().count() > MAX_STEP_CHARS {
+                return Err(DecideError::InvalidInput(format!(
+                    "steps[{i}]: longer than {MAX_STEP_CHARS} characters; give a short description"
+                )));
+            }
+        }
+    }
+    if input.multi_step_process == Some(false) && input.steps.as_ref().is_some_and(|s| s.len() > 1) {
+        return Err(DecideError::InvalidInput(
+            "multi_step_process: false contradicts `steps` listing several business steps; set \
+             multi_step_process to true or drop `steps`"
+                .to_string(),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether one ACID transaction can cover the data, from `single_database` or `services_involved`.
+fn one_database(input: &PlanDataConsistencyInput) -> Option<(bool, &'static str)> {
+    match (input.single_database, input.services_involved) {
+        (Some(b), _) => Some((b, "caller")),
+        (None, Some(1)) => Some((true, "services_involved")),
+        (None, Some(_)) => Some((false, "services_involved")),
+        (None, None) => None,
+    }
+}
+
+fn q_strong() -> NextQuestion {
+    NextQuestion {
+        field: "strong_consistency_required".to_string(),
+        question: "Must every reader see the whole change at once, or is it acceptable for other parts \
+                   of the system to catch up a little later (eventual consistency)?"
+            .to_string(),
+        options: vec!["true".to_string(), "false".to_string()],
+        how_to_tell: "Ask what breaks if a reader sees the change half-applied for a few seconds. Money \
+                      moving between accounts, stock that must never be oversold, uniqueness that must \
+                      hold: true. A search index, a notification, a loyalty-points balance or a report \
+                      that catches up in seconds: false. Most cross-service data can be eventual."
+            .to_string(),
+    }
+}
+
+fn q_multi_step() -> NextQuestion {
+    NextQuestion {
+        field: "multi_step_process".to_string(),
+        question: "Is this a multi-step business process, where a later step (in another service or \
+                   later in time) can fail after earlier steps have committed?"
+            .to_string(),
+        options: vec!["true".to_string(), "false".to_string()],
+        how_to_tell: "List the steps. If one local change only needs to be announced to others (e.g. \
+                      \"order placed\" for email and analytics), answer false. If the business outcome \
+                      needs several services to each do their part and a failure midway must undo the \
+                      earlier parts (reserve stock, charge card, ship), answer true."
+            .to_string(),
+    }
+}
+
+fn q_single_database() -> NextQuestion {
+    NextQuestion {
+        field: "single_database".to_string(),
+        question: "Does all the data this process changes live in one database?".to_string(),
+        options: vec!["true".to_string(), "false".to_string()],
+        how_to_tell: "If one connection can open one transaction that covers every table involved, \
+                      answer true (strong consistency is then one ACID transaction). If the data belongs \
+                      to different services or databases, answer false (or give services_involved)."
+            .to_string(),
+    }
+}
+
+fn q_complex() -> NextQuestion {
+    NextQuestion {
+        field: "complex_flow".to_string(),
+        question: "Is the flow complex: many participants, branches, timeouts, strict ordering, or a \
+                   need to see where each run stands?"
+            .to_string(),
+        options: vec!["true".to_string(), "false".to_string()],
+        how_to_tell: format!(
+            "A short linear chain of 2-3 services with one failure path is simple (false). Rule of \
+             thumb: {COMPLEX_SERVICES} or more services, {COMPLEX_STEPS} or more steps, conditional \
+             branches or human/timeout steps make it complex (true). You can also send \
+             services_involved or steps."
+        ),
+    }
+}
+
+/// A compensation for a step, from its leading verb (a semantic undo, not a rollback).
+fn compensation_for(step: &str) -> String {
+    let first = step
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_lowercase();
+    let rest = step.split_whitespace().skip(1).collect::<Vec<_>>().join(" ");
+    // "the inventory" when the step names an object, "it" otherwise.
+    let obj = if rest.is_empty() {
+        "it".to_string()
+    } else {
+        format!("the {rest}")
+    };
+    match first.as_str() {
+        "reserve" | "hold" | "lock" | "allocate" => {
+            format!("release {obj} (delete or expire the reservation)")
+        }
+        "charge" | "capture" | "pay" | "bill" => {
+            format!("refund {obj} (a new refund, never a deleted payment row)")
+        }
+        "debit" | "withdraw" => format!("credit {obj} back with a reversing entry"),
+        "credit" | "deposit" => format!("debit {obj} back with a reversing entry"),
+        "create" | "place" | "insert" | "open" | "register" | "add" => {
+            format!("mark {obj} cancelled (keep the row, change its status)")
+        }
+        "book" | "schedule" => format!("cancel {obj} (release the booked slot)"),
+        "authorize" | "authorise" => format!("void the authorization on {obj}"),
+        "send" | "notify" | "email" | "publish" => format!(
+            "cannot be unsent: send a correction after {obj}, or move this step after the pivot \
+             (the last step that can fail)"
+        ),
+        "ship" | "deliver" | "dispatch" => format!(
+            "cannot be undone physically: start a return of {obj}, or make this the last step so \
+             nothing after it can fail"
+        ),
+        _ => format!(
+            "define a semantic undo for \"{step}\" (a new action that reverses its business effect)"
+        ),
+    }
+}
+
+fn default_steps() -> Vec<String> {
+    ["create order", "reserve inventory", "charge payment", "ship order"]
+        .iter()
+        .map(|s| (*s).to_string())
+        .collect()
+}
+
+fn saga_steps(steps: &[String]) -> Vec<SagaStep> {
+    let n = steps.len();
+    steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| SagaStep {
+            order: i + 1,
+            action: s.clone(),
+            compensation: if i + 1 == n && n > 1 {
+                format!(
+                    "none needed: if \"{s}\" fails its own local transaction rolls back and the earlier \
+                     steps are compensated in reverse order; once it succeeds the saga is complete"
+                )
+            } else {
+                compensation_for(s)
+            },
+        })
+        .collect()
+}
+
+const OUTBOX_EXAMPLE: &str = "-- In the same transaction as the business change:
+BEGIN;
+INSERT INTO orders (id, customer_id, total_cents, status) VALUES ($1, $2, $3, 'placed');
+INSERT INTO outbox (id, aggregate_type, aggregate_id, event_type, payload, created_at)
+VALUES (gen_random_uuid(), 'order', $1, 'OrderPlaced', $4::jsonb, now());
+COMMIT;
+
+-- The outbox table:
+CREATE TABLE outbox (
+    id             uuid        PRIMARY KEY,
+    aggregate_type text        NOT NULL,
+    aggregate_id   text        NOT NULL,
+    event_type     text        NOT NULL,
+    payload        jsonb       NOT NULL,
+    created_at     timestamptz NOT NULL DEFAULT now(),
+    published_at   timestamptz
+);
+CREATE INDEX outbox_unpublished ON outbox (created_at) WHERE published_at IS NULL;
+
+# Relay loop (one process, or several using SKIP LOCKED):
+loop:
+    BEGIN
+    rows = SELECT * FROM outbox WHERE published_at IS NULL
+           ORDER BY created_at LIMIT 100 FOR UPDATE SKIP LOCKED
+    for row in rows:
+        broker.publish(topic = row.event_type, key = row.aggregate_id,
+                       message_id = row.id, body = row.payload)   # wait for the broker's ack
+    UPDATE outbox SET published_at = now() WHERE id = ANY(ids of rows)
+    COMMIT
+    if rows is empty: sleep 100-500 ms
+# A crash after publish and before COMMIT republishes: delivery is at-least-once.
+
+# Consumer side: dedupe on the event id
+BEGIN
+INSERT INTO processed_events (event_id) VALUES (:message_id) ON CONFLICT DO NOTHING
+if no row was inserted: COMMIT and skip (duplicate)
+apply the change
+COMMIT";
+
+const ACID_EXAMPLE: &str = "BEGIN ISOLATION LEVEL READ COMMITTED;
+-- Lock the rows you decide on, in a consistent order (lowest id first) to avoid deadlocks.
+SELECT balance_cents FROM accounts WHERE id IN ($from, $to) ORDER BY id FOR UPDATE;
+UPDATE accounts SET balance_cents = balance_cents - $amount WHERE id = $from AND balance_cents >= $amount;
+-- 0 rows updated -> ROLLBACK (insufficient funds)
+UPDATE accounts SET balance_cents = balance_cents + $amount WHERE id = $to;
+INSERT INTO ledger_entries (transfer_id, account_id, amount_cents) VALUES ($t, $from, -$amount), ($t, $to, $amount);
+COMMIT;  -- all of it or none of it";
+
+fn saga_example(orchestrated: bool, steps: &[SagaStep]) -> String {
+    let mut out = String::new();
+    if orchestrated {
+        out.push_str(
+            "Orchestrator (state persisted in a saga table: saga_id, current_step, status, payload):\n",
+        );
+        for s in steps {
+            out.push_str(&format!(
+                "  step {}: send command \"{}\" (idempotency key = saga_id + step) -> on success record \
+                 step {} done; on failure or timeout go to compensation\n",
+                s.order, s.action, s.order
+            ));
+        }
+        out.push_str("  compensation: run the compensations of the completed steps in reverse order:\n");
+        for s in steps.iter().rev().skip(1) {
+            out.push_str(&format!("    undo step {}: {}\n", s.order, s.compensation));
+        }
+    } else {
+        out.push_str("Choreography (each service reacts to the previous event; events go out through an outbox):\n");
+        for s in steps {
+            out.push_str(&format!(
+                "  service {} consumes the previous event, does \"{}\" in a local transaction, \
+                 publishes \"step {} done\" or \"step {} failed\"\n",
+                s.order, s.action, s.order, s.order
+            ));
+        }
+        out.push_str("  on \"step N failed\": each earlier service hears it and compensates, in reverse order:\n");
+        for s in steps.iter().rev().skip(1) {
+            out.push_str(&format!("    step {}: {}\n", s.order, s.compensation));
+        }
+    }
+    out
+}
+
+struct Plan {
+    pattern: ConsistencyPattern,
+    guarantee: &'static str,
+    why: String,
+}
+
+fn plan_output(
+    plan: Plan,
+    path: Vec<Decision>,
+    input: &PlanDataConsistencyInput,
+) -> PlanDataConsistencyOutput {
+    let mut references = vec![fp("choosing-a-consistency-pattern")];
+    let (steps, saga, example, pitfalls): (Vec<&str>, Vec<SagaStep>, Option<String>, Vec<&str>) =
+        match plan.pattern {
+            ConsistencyPattern::AcidSingleDatabase => {
+                references.push(fp("acid-transactions-in-one-database"));
+                (
+                    vec![
+                        "Keep every table the invariant touches in one database, owned by one service; \
+                         if the data is spread over several services, bring it inside one service \
+                         boundary (or reconsider whether strong consistency is really required).",
+                        "Wrap the whole change in one transaction: BEGIN, all reads that decide and all \
+                         writes, COMMIT; on any error ROLLBACK.",
+                        "Lock what you decide on: SELECT ... FOR UPDATE on the rows read before writing \
+                         (or use SERIALIZABLE and retry on serialization failures); lock rows in a \
+                         consistent order to avoid deadlocks.",
+                        "Enforce invariants in the database too: constraints, unique indexes, CHECKs, \
+                         conditional UPDATEs (... WHERE balance >= amount).",
+                        "Keep transactions short: no remote calls, user waits or queue publishes inside \
+                         one; if other services must hear about the change, add an outbox row in the \
+                         same transaction.",
+                    ],
+                    Vec::new(),
+                    Some(ACID_EXAMPLE.to_string()),
+                    vec![
+                        "Calling an HTTP API or publishing to a broker inside the transaction: the call \
+                         cannot be rolled back and holds locks while it waits.",
+                        "Long transactions hold locks and block vacuum; keep them to milliseconds.",
+                        "Read-then-write without a lock or SERIALIZABLE loses updates under concurrency.",
+                        "Two-phase commit across services to fake one transaction: it blocks on the \
+                         coordinator and few brokers or APIs support it.",
+                    ],
+                )
+            }
+            ConsistencyPattern::Outbox => {
+                references.push(fp("the-outbox-pattern"));
+                references.push(fp("consumer-deduplication"));
+                references.push(fp("exactly-once-delivery-is-a-myth"));
+                (
+                    vec![
+                        "Create an outbox table in the service's own database (id, aggregate_id, \
+                         event_type, payload, created_at, published_at).",
+                        "In the same transaction as the data change, insert the event into the outbox; \
+                         never publish to the broker directly from the request handler.",
+                        "Run a relay that polls unpublished rows in order (FOR UPDATE SKIP LOCKED, \
+                         batches of ~100), publishes each to the broker, waits for the ack, then marks \
+                         it published; or tail the database log with change data capture (e.g. \
+                         Debezium).",
+                        "Delivery is at-least-once without 2PC: make every consumer idempotent by \
+                         recording processed event ids (or by naturally idempotent upserts).",
+                        "Publish with the aggregate id as the partition key so events of one entity \
+                         stay ordered; monitor outbox lag (age of the oldest unpublished row) and purge \
+                         published rows after a retention period.",
+                    ],
+                    Vec::new(),
+                    Some(OUTBOX_EXAMPLE.to_string()),
+                    vec![
+                        "Dual writes (commit, then publish) lose events when the process dies between \
+                         the two; the outbox exists to avoid exactly that.",
+                        "Expecting exactly-once delivery: the relay can publish twice after a crash, so \
+                         consumers must dedupe.",
+                        "Several relays without SKIP LOCKED or partitioning publish the same rows and \
+                         reorder events.",
+                        "Letting the outbox grow forever: delete or archive published rows.",
+                        "Readers of the downstream data see the change later (eventual consistency); \
+                         design the UI and APIs for it.",
+                    ],
+                )
+            }
+            ConsistencyPattern::SagaChoreography | ConsistencyPattern::SagaOrchestration => {
+                let orchestrated = plan.pattern == ConsistencyPattern::SagaOrchestration;
+                references.push(fp("sagas"));
+                references.push(fp("choreography-versus-orchestration"));
+                references.push(fp("the-outbox-pattern"));
+                references.push(fp("idempotency-keys"));
+                let names = input.steps.clone().unwrap_or_else(default_steps);
+                let saga = saga_steps(&names);
+                let example = saga_example(orchestrated, &saga);
+                let steps = if orchestrated {
+                    vec![
+                        "Model the process as an explicit state machine owned by one orchestrator (a \
+                         workflow engine such as Temporal or AWS Step Functions, or a saga table in \
+                         the orchestrator's database).",
+                        "For each step, send a command to the owning service and persist the saga state \
+                         before and after; each participant runs its step as one local ACID \
+                         transaction.",
+                        "Give every command an idempotency key (saga id + step) so retries after a \
+                         timeout never apply a step twice.",
+                        "Set a timeout per step; on failure or timeout run the compensations of the \
+                         completed steps in reverse order (see saga_steps), retrying each until it \
+                         succeeds.",
+                        "Order the steps so the ones that cannot be undone (sending email, shipping) \
+                         come after the last step that can fail.",
+                        "Expose the saga state (pending, compensating, completed, failed) for \
+                         support and dashboards; alert on sagas stuck in one state.",
+                    ]
+                } else {
+                    vec![
+                        "Define the event chain: each service consumes the previous service's event, \
+                         does its step in one local ACID transaction and publishes its own success or \
+                         failure event.",
+                        "Publish every event through an outbox in the same transaction as the step, so \
+                         no event is lost.",
+                        "Carry a saga/correlation id in every event; consumers dedupe on event id \
+                         (delivery is at-least-once).",
+                        "On a failure event, each service that already did its step runs its \
+                         compensation (see saga_steps), in reverse order of the chain.",
+                        "Order the steps so the ones that cannot be undone (sending email, shipping) \
+                         come after the last step that can fail.",
+                        "Trace the chain end to end (distributed tracing on the correlation id); when \
+                         the chain grows past 3-4 services or gains branches, move to orchestration.",
+                    ]
+                };
+                (
+                    steps,
+                    saga,
+                    Some(example),
+                    vec![
+                        "A saga is eventually consistent: other readers can see intermediate states \
+                         (order placed, payment not yet taken); mark them with explicit statuses.",
+                        "Compensations are new business actions (refund, release, cancel), not \
+                         rollbacks; they must be idempotent and retried until they succeed.",
+                        "No isolation between concurrent sagas: use semantic locks (a PENDING status) \
+                         or re-check state before acting.",
+                        "Steps that cannot be compensated must run last, after the pivot step.",
+                        if orchestrated {
+                            "An orchestrator that holds business logic of the participants becomes a \
+                             god service; keep it to sequencing and let services own their rules."
+                        } else {
+                            "Choreography hides the flow across services: nobody sees the whole saga, \
+                             and cyclic event dependencies creep in as steps are added."
+                        },
+                    ],
+                )
+            }
+        };
+    PlanDataConsistencyOutput {
+        pattern: Some(plan.pattern),
+        guarantee: Some(plan.guarantee.to_string()),
+        why: plan.why,
+        path,
+        steps: steps.into_iter().map(str::to_string).collect(),
+        saga_steps: saga,
+        example,
+        pitfalls: pitfalls.into_iter().map(str::to_string).collect(),
+        next_question: None,
+        references,
+    }
+}
+
+fn ask(q: NextQuestion, path: Vec<Decision>) -> PlanDataConsistencyOutput {
+    let mut references = vec![fp("choosing-a-consistency-pattern")];
+    match q.field.as_str() {
+        "strong_consistency_required" => {
+            references.push(fp("acid-transactions-in-one-database"));
+            references.push(reference_uri("scalable-systems.md", "cap-and-pacelc"));
+        }
+        "multi_step_process" => {
+            references.push(fp("the-outbox-pattern"));
+            references.push(fp("sagas"));
+        }
+        "single_database" => references.push(fp("acid-transactions-in-one-database")),
+        _ => references.push(fp("choreography-versus-orchestration")),
+    }
+    PlanDataConsistencyOutput {
+        pattern: None,
+        guarantee: None,
+        why: format!("Cannot choose a pattern yet: `{}` is unanswered.", q.field),
+        path,
+        steps: Vec::new(),
+        saga_steps: Vec::new(),
+        example: None,
+        pitfalls: Vec::new(),
+        next_question: Some(q),
+        references,
+    }
+}
+
+fn decision(question: &str, answer: impl Into<String>, source: &str) -> Decision {
+    Decision {
+        question: question.to_string(),
+        answer: answer.into(),
+        source: source.to_string(),
+    }
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
+
+/// Derives complexity: the caller's answer, else the rule of thumb on services/steps.
+fn complexity(input: &PlanDataConsistencyInput) -> Option<(bool, String, String)> {
+    if let Some(c) = input.complex_flow {
+        let why = if c {
+            "the flow is complex, so an orchestrator keeps the sequence, timeouts and state in one place"
+        } else {
+            "the flow is simple, so choreography (services reacting to each other's events) avoids a \
+             central coordinator"
+        };
+        return Some((c, "caller".to_string(), why.to_string()));
+    }
+    let services = input.services_involved.filter(|n| *n >= COMPLEX_SERVICES);
+    let steps = input
+        .steps
+        .as_ref()
+        .map(Vec::len)
+        .filter(|n| *n >= COMPLEX_STEPS);
+    match (services, steps) {
+        (Some(n), _) => Some((
+            true,
+            "services_involved".to_string(),
+            format!(
+                "{n} services take part (rule of thumb: {COMPLEX_SERVICES} or more makes a flow \
+                 complex), so an orchestrator keeps the sequence visible"
+            ),
+        )),
+        (None, Some(n)) => Some((
+            true,
+            "steps".to_string(),
+            format!(
+                "{n} steps (rule of thumb: {COMPLEX_STEPS} or more makes a flow complex), so an \
+                 orchestrator keeps the sequence visible"
+            ),
+        )),
+        (None, None) => None,
+    }
+}
+
+fn saga_plan(
+    input: &PlanDataConsistencyInput,
+    mut path: Vec<Decision>,
+    strong: bool,
+) -> PlanDataConsistencyOutput {
+    let Some((complex, source, reason)) = complexity(input) else {
+        return ask(q_complex(), path);
+    };
+    path.push(decision("Is the flow complex?", yes_no(complex), &source));
+    let pattern = if complex {
+        ConsistencyPattern::SagaOrchestration
+    } else {
+        ConsistencyPattern::SagaChoreography
+    };
+    let mut why = format!(
+        "A multi-step business process across services is a saga: a sequence of local ACID \
+         transactions, each followed by the next step, with a compensating action for each completed \
+         step if a later one fails. Prefer choreography for simple flows and orchestration for complex \
+         ones; here {reason}."
+    );
+    if strong {
+        why.push_str(
+            " Note: you asked for strong consistency, but the data spans several databases, and a saga \
+             is eventually consistent: other readers can see intermediate states until it completes or \
+             compensates. If that is unacceptable, move the data that must change together into one \
+             database/service boundary and use one ACID transaction instead; do not reach for \
+             two-phase commit.",
+        );
+    }
+    plan_output(
+        Plan {
+            pattern,
+            guarantee: "eventual",
+            why,
+        },
+        path,
+        input,
+    )
+}
+
+/// Plans how to keep data consistent.
+pub fn plan_data_consistency(
+    input: &PlanDataConsistencyInput,
+) -> Result<PlanDataConsistencyOutput, DecideError> {
+    validate(input)?;
+    let mut path = Vec::new();
+    let one_db = one_database(input);
+
+    let Some(strong) = input.strong_consistency_required else {
+        return Ok(ask(q_strong(), path));
+    };
+    path.push(decision("Is strong consistency required?", yes_no(strong), "caller"));
+
+    if strong {
+        if let Some((true, src)) = one_db {
+            path.push(decision("Does the data live in one database?", "yes", src));
+            let mut why = "Strong consistency is required and all the data lives in one database: use \
+                           one ACID transaction. It is the simplest and strongest option; nothing \
+                           distributed is needed."
+                .to_string();
+            if input.multi_step_process == Some(true) {
+                why.push_str(
+                    " The process has several steps, but they all touch this one database, so run \
+                     them in one short transaction; any step that calls another service or waits on \
+                     a person falls outside the transaction and needs an outbox or a saga.",
+                );
+            }
+            return Ok(plan_output(
+                Plan {
+                    pattern: ConsistencyPattern::AcidSingleDatabase,
+                    guarantee: "strong",
+                    why,
+                },
+                path,
+                input,
+            ));
+        }
+        let Some(multi) = input.multi_step_process else {
+            return Ok(ask(q_multi_step(), path));
+        };
+        path.push(decision("Is it a multi-step business process?", yes_no(multi), "caller"));
+        if !multi {
+            let why = match one_db {
+                Some((false, _)) => {
+                    "Strong consistency is required, and it only comes from one ACID transaction in one \
+                     database. The data currently spans several services: bring the data that must \
+                     change together into one database/service boundary (the split is probably along \
+                     the wrong line), or reconsider whether eventual consistency with the outbox \
+                     pattern is acceptable. Do not use two-phase commit across services."
+                }
+                _ => {
+                    "Strong consistency is required: use a single database and one ACID transaction. \
+                     If the data lives in several services today, bring it into one database/service \
+                     boundary, or reconsider whether eventual consistency (outbox) is acceptable."
+                }
+            };
+            if let Some((b, src)) = one_db {
+                path.push(decision("Does the data live in one database?", yes_no(b), src));
+            }
+            return Ok(plan_output(
+                Plan {
+                    pattern: ConsistencyPattern::AcidSingleDatabase,
+                    guarantee: "strong",
+                    why: why.to_string(),
+                },
+                path,
+                input,
+            ));
+        }
+        match one_db {
+            None => return Ok(ask(q_single_database(), path)),
+            Some((b, src)) => path.push(decision("Does the data live in one database?", yes_no(b), src)),
+        }
+        return Ok(saga_plan(input, path, true));
+    }
+
+    let Some(multi) = input.multi_step_process else {
+        return Ok(ask(q_multi_step(), path));
+    };
+    path.push(decision("Is it a multi-step business process?", yes_no(multi), "caller"));
+    if multi {
+        if let Some((b, src)) = one_db {
+            path.push(decision("Does the data live in one database?", yes_no(b), src));
+        }
+        let mut out = saga_plan(input, path, false);
+        if one_db.is_some_and(|(b, _)| b) && out.pattern.is_some() {
+            out.why.push_str(
+                " All the data is in one database: if the steps are short and need no other service or \
+                 human wait, one ACID transaction is simpler than a saga.",
+            );
+        }
+        return Ok(out);
+    }
+    if let Some((true, src)) = one_db {
+        path.push(decision("Does the data live in one database?", "yes", src));
+        return Ok(plan_output(
+            Plan {
+                pattern: ConsistencyPattern::AcidSingleDatabase,
+                guarantee: "strong",
+                why: "Eventual consistency would be acceptable, but all the data lives in one database \
+                      and this is a single step: one ACID transaction gives you strong consistency for \
+                      free (simple until proven otherwise). When another service must hear about the \
+                      change, add an outbox row in the same transaction."
+                    .to_string(),
+            },
+            path,
+            input,
+        ));
+    }
+    if let Some((b, src)) = one_db {
+        path.push(decision("Does the data live in one database?", yes_no(b), src));
+    }
+    Ok(plan_output(
+        Plan {
+            pattern: ConsistencyPattern::Outbox,
+            guarantee: "eventual",
+            why: "Eventual consistency is acceptable and this is not a multi-step business process: \
+                  event-driven with the outbox pattern. Write the event to an outbox table in the same \
+                  transaction as the data change, and let a separate relay publish it to the broker. \
+                  That guarantees at-least-once delivery without two-phase commit; consumers dedupe."
+                .to_string(),
+        },
+        path,
+        input,
+    ))
+}
+
+impl fmt::Display for PlanDataConsistencyOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.pattern {
+            Some(p) => writeln!(
+                f,
+                "Consistency pattern: {} ({} consistency)",
+                p.as_str(),
+                self.guarantee.as_deref().unwrap_or("unknown")
+            )?,
+            None => writeln!(f, "Consistency pattern: undecided (one more answer needed)")?,
+        }
+        writeln!(f, "\n{}", self.why)?;
+        if !self.path.is_empty() {
+            writeln!(f, "\nPath:")?;
+            for d in &self.path {
+                writeln!(f, "  - {} -> {} [{}]", d.question, d.answer, d.source)?;
+            }
+        }
+        if let Some(q) = &self.next_question {
+            writeln!(f, "\nNext question ({}): {}", q.field, q.question)?;
+            writeln!(f, "  Options: {}", q.options.join(", "))?;
+            writeln!(f, "  How to tell: {}", q.how_to_tell)?;
+        }
+        if !self.steps.is_empty() {
+            writeln!(f, "\nSteps:")?;
+            for (i, s) in self.steps.iter().enumerate() {
+                writeln!(f, "  {}. {}", i + 1, s)?;
+            }
+        }
+        if !self.saga_steps.is_empty() {
+            writeln!(f, "\nSaga steps and compensations:")?;
+            for s in &self.saga_steps {
+                writeln!(f, "  {}. {}\n     compensate: {}", s.order, s.action, s.compensation)?;
+            }
+        }
+        if let Some(e) = &self.example {
+            writeln!(f, "\nExample:")?;
+            for line in e.lines() {
+                writeln!(f, "    {line}")?;
+            }
+        }
+        if !self.pitfalls.is_empty() {
+            writeln!(f, "\nPitfalls:")?;
+            for p in &self.pitfalls {
+                writeln!(f, "  - {p}")?;
+            }
+        }
+        writeln!(f, "\nRead next:")?;
+        for r in &self.references {
+            writeln!(f, "  {r}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const ALLOWED: &[&str] = &[
+        "failure-patterns.md#choosing-a-consistency-pattern",
+        "failure-patterns.md#acid-transactions-in-one-database",
+        "failure-patterns.md#the-outbox-pattern",
+        "failure-patterns.md#consumer-deduplication",
+        "failure-patterns.md#sagas",
+        "failure-patterns.md#choreography-versus-orchestration",
+        "failure-patterns.md#exactly-once-delivery-is-a-myth",
+        "failure-patterns.md#idempotency-keys",
+        "scalable-systems.md#cap-and-pacelc",
+    ];
+
+    fn assert_refs_allowed(out: &PlanDataConsistencyOutput) {
+        for r in &out.references {
+            let rest = r
+                .strip_prefix(super::super::common::REFERENCE_URI_PREFIX)
+                .unwrap_or_else(|| panic!("bad prefix: {r}"));
+            assert!(ALLOWED.contains(&rest), "anchor not allowed: {r}");
+        }
+    }
+
+    fn run(json: serde_json::Value) -> PlanDataConsistencyOutput {
+        let input: PlanDataConsistencyInput = serde_json::from_value(json).expect("valid input");
+        let out = plan_data_consistency(&input).expect("ok");
+        assert_refs_allowed(&out);
+        assert!(!out.to_string().is_empty());
+        assert!(out.pattern.is_some() != out.next_question.is_some());
+        out
+    }
+
+    fn pat(out: &PlanDataConsistencyOutput) -> Option<&'static str> {
+        out.pattern.map(ConsistencyPattern::as_str)
+    }
+
+    #[test]
+    fn decision_table() {
+        use serde_json::json;
+        let cases = [
+            (json!({"strong_consistency_required": true}), None, Some("multi_step_process")),
+            (json!({"strong_consistency_required": true, "multi_step_process": false}), Some("acid-single-database"), None),
+            (json!({"strong_consistency_required": true, "single_database": true}), Some("acid-single-database"), None),
+            (json!({"strong_consistency_required": true, "services_involved": 1}), Some("acid-single-database"), None),
+            (json!({"strong_consistency_required": true, "multi_step_process": true, "single_database": true}), Some("acid-single-database"), None),
+            (json!({"strong_consistency_required": true, "multi_step_process": true}), None, Some("single_database")),
+            (json!({"strong_consistency_required": true, "multi_step_process": true, "single_database": false}), None, Some("complex_flow")),
+            (json!({"strong_consistency_required": true, "multi_step_process": true, "single_database": false, "complex_flow": false}), Some("saga-choreography"), None),
+            (json!({"strong_consistency_required": true, "multi_step_process": true, "services_involved": 3, "complex_flow": true}), Some("saga-orchestration"), None),
+            (json!({"strong_consistency_required": true, "multi_step_process": false, "single_database": false}), Some("acid-single-database"), None),
+            (json!({}), None, Some("strong_consistency_required")),
+            (json!({"multi_step_process": true, "complex_flow": true}), None, Some("strong_consistency_required")),
+            (json!({"strong_consistency_required": false}), None, Some("multi_step_process")),
+            (json!({"strong_consistency_required": false, "multi_step_process": false}), Some("outbox"), None),
+            (json!({"strong_consistency_required": false, "multi_step_process": false, "single_database": false}), Some("outbox"), None),
+            (json!({"strong_consistency_required": false, "multi_step_process": false, "single_database": true}), Some("acid-single-database"), None),
+            (json!({"strong_consistency_required": false, "multi_step_process": true}), None, Some("complex_flow")),
+            (json!({"strong_consistency_required": false, "multi_step_process": true, "complex_flow": false}), Some("saga-choreography"), None),
+            (json!({"strong_consistency_required": false, "multi_step_process": true, "complex_flow": true}), Some("saga-orchestration"), None),
+            (json!({"strong_consistency_required": false, "multi_step_process": true, "services_involved": 4}), Some("saga-orchestration"), None),
+            (json!({"strong_consistency_required": false, "multi_step_process": true, "services_involved": 3}), None, Some("complex_flow")),
+            (json!({"strong_consistency_required": false, "multi_step_process": true, "steps": ["a x", "b y", "c z", "d w", "e v"]}), Some("saga-orchestration"), None),
+            (json!({"strong_consistency_required": false, "multi_step_process": true, "single_database": true, "complex_flow": false}), Some("saga-choreography"), None),
+        ];
+        for (json, want, question) in cases {
+            let out = run(json.clone());
+            assert_eq!(pat(&out), want, "{json}");
+            assert_eq!(out.next_question.as_ref().map(|q| q.field.as_str()), question, "{json}");
+        }
+    }
+
+    #[test]
+    fn outbox_plan_has_table_relay_and_dedupe() {
+        let out = run(serde_json::json!({"strong_consistency_required": false, "multi_step_process": false}));
+        assert_eq!(out.guarantee.as_deref(), Some("eventual"));
+        assert!(out.why.contains("same transaction"));
+        assert!(out.why.contains("at-least-once"));
+        assert!(out.why.contains("two-phase commit"));
+        let ex = out.example.as_ref().unwrap();
+        assert!(ex.contains("CREATE TABLE outbox"));
+        assert!(ex.contains("FOR UPDATE SKIP LOCKED"));
+        assert!(ex.contains("processed_events"));
+        assert!(out.steps.iter().any(|s| s.contains("relay")));
+        assert!(out.steps.iter().any(|s| s.contains("idempotent")));
+        assert!(out.references.contains(&fp("the-outbox-pattern")));
+        assert!(out.references.contains(&fp("consumer-deduplication")));
+        assert!(out.saga_steps.is_empty());
+    }
+
+    #[test]
+    fn acid_plan_explains_boundaries() {
+        let out = run(serde_json::json!({"strong_consistency_required": true, "multi_step_process": false, "services_involved": 3}));
+        assert_eq!(pat(&out), Some("acid-single-database"));
+        assert_eq!(out.guarantee.as_deref(), Some("strong"));
+        assert!(out.why.contains("one database/service boundary"));
+        assert!(out.why.contains("two-phase commit"));
+        assert!(out.example.as_ref().unwrap().contains("FOR UPDATE"));
+        assert!(out.references.contains(&fp("acid-transactions-in-one-database")));
+
+        let multi = run(serde_json::json!({"strong_consistency_required": true, "multi_step_process": true, "single_database": true}));
+        assert!(multi.why.contains("one short transaction"));
+
+        let free = run(serde_json::json!({"strong_consistency_required": false, "multi_step_process": false, "services_involved": 1}));
+        assert_eq!(pat(&free), Some("acid-single-database"));
+        assert!(free.why.contains("for free"));
+    }
+
+    #[test]
+    fn strong_across_services_saga_says_eventual() {
+        let out = run(serde_json::json!({"strong_consistency_required": true, "multi_step_process": true, "services_involved": 5}));
+        assert_eq!(pat(&out), Some("saga-orchestration"));
+        assert_eq!(out.guarantee.as_deref(), Some("eventual"));
+        assert!(out.why.contains("eventually consistent"));
+        assert!(out.why.contains("one database/service boundary"));
+        assert_eq!(out.path.last().unwrap().source, "services_involved");
+    }
+
+    #[test]
+    fn saga_compensations_per_step() {
+        let out = run(serde_json::json!({
+            "strong_consistency_required": false, "multi_step_process": true, "complex_flow": false,
+            "steps": ["create order", "reserve inventory", "charge payment", "ship order"]
+        }));
+        assert_eq!(pat(&out), Some("saga-choreography"));
+        let comp: Vec<&str> = out.saga_steps.iter().map(|s| s.compensation.as_str()).collect();
+        assert!(comp[0].contains("cancelled"));
+        assert!(comp[1].contains("release the inventory"));
+        assert!(comp[2].contains("refund"));
+        assert!(comp[3].starts_with("none needed"));
+        assert_eq!(out.saga_steps[3].order, 4);
+        assert!(out.example.as_ref().unwrap().contains("Choreography"));
+        assert!(out.pitfalls.iter().any(|p| p.contains("eventually consistent")));
+        assert!(out.references.contains(&fp("sagas")));
+        assert!(out.references.contains(&fp("choreography-versus-orchestration")));
+
+        let orch = run(serde_json::json!({"strong_consistency_required": false, "multi_step_process": true, "complex_flow": true}));
+        assert_eq!(orch.saga_steps.len(), 4, "default example steps");
+        assert!(orch.example.as_ref().unwrap().contains("Orchestrator"));
+        assert!(orch.steps.iter().any(|s| s.contains("idempotency key")));
+
+        let verbs = [
+            ("debit account", "credit the account back"),
+            ("credit wallet", "debit the wallet back"),
+            ("book flight", "cancel the flight"),
+            ("authorize card", "void the authorization on the card"),
+            ("send email", "cannot be unsent"),
+            ("ship parcel", "start a return of the parcel"),
+            ("frobnicate widget", "define a semantic undo"),
+            ("Reserve", "release it"),
+        ];
+        for (step, want) in verbs {
+            assert!(compensation_for(step).contains(want), "{step}: {}", compensation_for(step));
+        }
+        // A single step saga: the only step gets a compensation rule, not "none needed".
+        let one = saga_steps(&["charge card".to_string()]);
+        assert!(one[0].compensation.contains("refund"));
+    }
+
+    #[test]
+    fn questions_carry_options_and_guidance() {
+        for q in [q_strong(), q_multi_step(), q_single_database(), q_complex()] {
+            assert_eq!(q.options, vec!["true", "false"]);
+            assert!(!q.how_to_tell.is_empty());
+        }
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        use serde_json::json;
+        let long = "x".repeat(MAX_STEP_CHARS + 1);
+        let many: Vec<String> = (0..=MAX_STEPS).map(|i| format!("step {i}")).collect();
+        let cases = [
+            (json!({"services_involved": 0}), "services_involved"),
+            (json!({"services_involved": 1001}), "services_involved"),
+            (json!({"steps": [" "]}), "steps[0]"),
+            (json!({"steps": ["ok", long]}), "steps[1]"),
+            (json!({"steps": many}), "steps"),
+            (json!({"multi_step_process": false, "steps": ["a", "b"]}), "multi_step_process"),
+        ];
+        for (json, field) in cases {
+            let input: PlanDataConsistencyInput = serde_json::from_value(json.clone()).unwrap();
+            let err = plan_data_consistency(&input).unwrap_err();
+            let msg = match err {
+                DecideError::InvalidInput(m) | DecideError::TooLarge(m) => m,
+            };
+            assert!(msg.starts_with(field), "{json}: {msg}");
+        }
+        assert!(serde_json::from_value::<PlanDataConsistencyInput>(json!({"strong": true})).is_err());
+    }
+
+    #[test]
+    fn serialized_identifiers_match_the_contract() {
+        for (p, id) in [
+            (ConsistencyPattern::AcidSingleDatabase, "acid-single-database"),
+            (ConsistencyPattern::Outbox, "outbox"),
+            (ConsistencyPattern::SagaChoreography, "saga-choreography"),
+            (ConsistencyPattern::SagaOrchestration, "saga-orchestration"),
+        ] {
+            assert_eq!(serde_json::to_value(p).unwrap(), id);
+            assert_eq!(p.as_str(), id);
+        }
+        let schema = serde_json::to_value(schemars::schema_for!(PlanDataConsistencyInput)).unwrap();
+        for key in ["strong_consistency_required", "multi_step_process", "complex_flow"] {
+            assert!(schema["properties"][key]["description"].is_string(), "{key}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_input_never_panics(
+            strong in any::<Option<bool>>(),
+            multi in any::<Option<bool>>(),
+            complex in any::<Option<bool>>(),
+            single in any::<Option<bool>>(),
+            services in proptest::option::of(prop_oneof![0u32..10, any::<u32>()]),
+            steps in proptest::option::of(proptest::collection::vec(".{0,40}", 0..8)),
+        ) {
+            let input = PlanDataConsistencyInput {
+                strong_consistency_required: strong,
+                multi_step_process: multi,
+                complex_flow: complex,
+                single_database: single,
+                services_involved: services,
+                steps,
+            };
+            if let Ok(out) = plan_data_consistency(&input) {
+                prop_assert!(out.pattern.is_some() != out.next_question.is_some());
+                assert_refs_allowed(&out);
+                let _ = out.to_string();
+                prop_assert!(serde_json::to_string(&out).is_ok());
+            }
+        }
+    }
+}

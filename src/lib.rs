@@ -1,0 +1,12 @@
+//! backend-engineering-mcp: the backend-engineering skill for LLM agents.
+//!
+//! - [`content`]: the embedded skill files, parsed once (frontmatter, sections, anchors, digests).
+//! - [`search`]: a tantivy index over the reference sections.
+//! - [`decide`]: the decision tools, one module per pillar, plain typed functions.
+//! - [`mcp`]: the MCP adapter (rmcp `ServerHandler`); [`cli`]: the command line. Both only translate.
+
+pub mod cli;
+pub mod content;
+pub mod decide;
+pub mod mcp;
+pub mod search;

@@ -1,0 +1,219 @@
+//! The MCP adapter: an rmcp `ServerHandler` that translates MCP requests to the pure core (content,
+//! search, decision tools) and back. It holds no domain logic of its own.
+
+pub mod prompts;
+pub mod resources;
+pub mod stdio;
+pub mod tools;
+
+use std::sync::Arc;
+
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult, CompletionInfo,
+    GetPromptRequestParams, GetPromptResponse, GetSkillRequestParams, GetSkillResult, Implementation,
+    ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListSkillsResult,
+    ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse,
+    Reference, ServerCapabilities, ServerConfig,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, RoleServer, ServerHandler};
+
+use crate::content::{LANGUAGES, REFERENCE_URI_TEMPLATE, SKILL_URI, Skill};
+use crate::search::{SearchError, SearchIndex};
+use tools::{Context, ToolEntry};
+
+/// Name in `serverInfo`.
+pub const SERVER_NAME: &str = "backend-engineering-mcp";
+
+/// Short, imperative instructions sent at initialize.
+pub const INSTRUCTIONS: &str = "Use this server for any backend engineering work: database schemas and \
+migrations, scaling, observability and SLOs, performance diagnosis, security, API design, retries and \
+partial failures, data consistency. Load the skill first (prompt `backend-engineering`, resource \
+skill://backend-engineering/SKILL.md, or tool get_skill). For a concrete decision call the matching tool: \
+review_schema, pick_scaling_strategy, plan_slo, diagnose_performance, audit_security, choose_api_style, \
+plan_retries, plan_data_consistency. For details call search_references and read only the sections it \
+returns; do not load whole references unless needed.";
+
+struct Inner {
+    context: Context,
+    tools: Vec<ToolEntry>,
+}
+
+/// The server: cheap to clone (one shared state).
+#[derive(Clone)]
+pub struct BackendEngineeringServer {
+    inner: Arc<Inner>,
+}
+
+impl BackendEngineeringServer {
+    /// Build the server over the embedded skill (builds the search index).
+    pub fn new() -> Result<Self, SearchError> {
+        let skill = Skill::get();
+        let index = Arc::new(SearchIndex::build(skill)?);
+        Ok(Self::with_index(skill, index))
+    }
+
+    /// Build the server around an existing index (several transports can share one).
+    pub fn with_index(skill: &'static Skill, index: Arc<SearchIndex>) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                context: Context { skill, index },
+                tools: tools::registry(),
+            }),
+        }
+    }
+
+    fn skill(&self) -> &'static Skill {
+        self.inner.context.skill
+    }
+
+    /// The tool definitions, in `tools/list` order.
+    pub fn tool_definitions(&self) -> Vec<rmcp::model::Tool> {
+        self.inner.tools.iter().map(|t| t.tool.clone()).collect()
+    }
+}
+
+impl ServerHandler for BackendEngineeringServer {
+    fn get_info(&self) -> ServerConfig {
+        let capabilities = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_prompts()
+            .enable_resources()
+            .enable_completions()
+            .enable_skills()
+            .build();
+        let mut implementation = Implementation::new(SERVER_NAME, env!("CARGO_PKG_VERSION"));
+        implementation.title = Some("Backend Engineering".to_string());
+        implementation.description = Some(env!("CARGO_PKG_DESCRIPTION").to_string());
+        let mut config = ServerConfig::new(capabilities).with_instructions(INSTRUCTIONS);
+        config.server_info = implementation;
+        config
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        Ok(ListToolsResult::with_all_items(self.tool_definitions()))
+    }
+
+    fn get_tool(&self, name: &str) -> Option<rmcp::model::Tool> {
+        self.inner
+            .tools
+            .iter()
+            .find(|t| t.tool.name == name)
+            .map(|t| t.tool.clone())
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let Some(entry) = self.inner.tools.iter().find(|t| t.tool.name == request.name) else {
+            let known: Vec<&str> = self.inner.tools.iter().map(|t| t.tool.name.as_ref()).collect();
+            return Err(ErrorData::invalid_params(
+                format!("unknown tool {:?}; the tools are: {}", request.name, known.join(", ")),
+                None,
+            ));
+        };
+        let started = std::time::Instant::now();
+        let result = entry.call(&self.inner.context, request.arguments.unwrap_or_default());
+        tracing::debug!(
+            tool = %request.name,
+            is_error = result.is_error.unwrap_or(false),
+            micros = started.elapsed().as_micros() as u64,
+            "tool call"
+        );
+        Ok(result.into())
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        Ok(ListPromptsResult::with_all_items(prompts::list()))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        prompts::get(self.skill(), &request.name, request.arguments.as_ref()).map(Into::into)
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        Ok(ListResourcesResult::with_all_items(resources::list(self.skill())))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        Ok(ListResourceTemplatesResult::with_all_items(resources::templates()))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        resources::read(self.skill(), &request.uri).map(Into::into)
+    }
+
+    async fn complete(
+        &self,
+        request: CompleteRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CompleteResult, ErrorData> {
+        let prefix = request.argument.value.as_str();
+        let values: Vec<String> = match (&request.r#ref, request.argument.name.as_str()) {
+            (Reference::Prompt(_), "lang") => LANGUAGES
+                .iter()
+                .filter(|l| l.starts_with(prefix))
+                .map(|l| l.to_string())
+                .collect(),
+            (Reference::Resource(r), "name") if r.uri == REFERENCE_URI_TEMPLATE => {
+                resources::complete_reference_name(self.skill(), prefix)
+            }
+            _ => Vec::new(),
+        };
+        let total = values.len() as u32;
+        let mut info = CompletionInfo::new(values)
+            .map_err(|e| ErrorData::internal_error(e, None))?;
+        info.total = Some(total);
+        info.has_more = Some(false);
+        Ok(CompleteResult::new(info))
+    }
+
+    async fn list_skills(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListSkillsResult, ErrorData> {
+        Ok(ListSkillsResult::with_all_items(vec![resources::manifest(self.skill())]))
+    }
+
+    async fn get_skill(
+        &self,
+        request: GetSkillRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetSkillResult, ErrorData> {
+        if request.uri == SKILL_URI {
+            Ok(GetSkillResult::new(resources::manifest(self.skill())))
+        } else {
+            Err(ErrorData::invalid_params(
+                format!("no skill at {:?}; the skill served is {SKILL_URI}", request.uri),
+                None,
+            ))
+        }
+    }
+}
