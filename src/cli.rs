@@ -69,6 +69,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Plan an SLO: error budget and multiwindow burn-rate alerts (e.g. `--set target_percent=99.9`).
+    Slo(DecisionArgs),
+    /// Diagnose slowness with the five-step checklist (e.g. `--set cpu_percent=95`).
+    Diagnose(DecisionArgs),
+    /// Plan retries, backoff, timeout and circuit breaker for a failing call
+    /// (e.g. `--set failure=http_503 --set idempotent=true`).
+    Retries(DecisionArgs),
     /// Print a reference document, or one section of it.
     Read {
         /// File name (security.md), stem (security) or URI.
@@ -80,6 +87,113 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// Input of a decision tool on the command line.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct DecisionArgs {
+    /// The tool's input as JSON: inline (`'{"target_percent": 99.9}'`), `@path/to/file.json`, or `-`
+    /// for stdin. Field names as in the MCP tool's inputSchema.
+    #[arg(long)]
+    pub input: Option<String>,
+    /// Set one input field: `--set field=value` (value read as JSON when it parses, else as text);
+    /// repeatable, applied over --input.
+    #[arg(long = "set", value_name = "FIELD=VALUE")]
+    pub set: Vec<String>,
+    /// Print the structured verdict as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl DecisionArgs {
+    /// The JSON input object: --input, then each --set over it.
+    fn object(&self) -> anyhow::Result<serde_json::Map<String, serde_json::Value>> {
+        let mut object = match self.input.as_deref() {
+            None => serde_json::Map::new(),
+            Some(source) => {
+                let text = read_source(source)?;
+                match serde_json::from_str(&text) {
+                    Ok(serde_json::Value::Object(map)) => map,
+                    Ok(other) => {
+                        return Err(usage(format!("--input must be a JSON object, got {other}")));
+                    }
+                    Err(e) => return Err(usage(format!("--input is not valid JSON: {e}"))),
+                }
+            }
+        };
+        for assignment in &self.set {
+            let Some((field, value)) = assignment.split_once('=') else {
+                return Err(usage(format!(
+                    "--set takes FIELD=VALUE, got {assignment:?}"
+                )));
+            };
+            let value = serde_json::from_str(value)
+                .unwrap_or_else(|_| serde_json::Value::String(value.to_string()));
+            object.insert(field.trim().to_string(), value);
+        }
+        Ok(object)
+    }
+}
+
+/// Text from `-` (stdin), `@path`, or the argument itself.
+fn read_source(source: &str) -> anyhow::Result<String> {
+    use std::io::Read;
+    if source == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .take(crate::decide::MAX_INPUT_BYTES as u64 + 1)
+            .read_to_string(&mut text)
+            .map_err(|e| usage(format!("reading stdin: {e}")))?;
+        Ok(text)
+    } else if let Some(path) = source.strip_prefix('@') {
+        read_file(path)
+    } else {
+        Ok(source.to_string())
+    }
+}
+
+fn read_file(path: &str) -> anyhow::Result<String> {
+    if path == "-" {
+        return read_source("-");
+    }
+    let metadata = std::fs::metadata(path).map_err(|e| usage(format!("{path}: {e}")))?;
+    if metadata.len() > crate::decide::MAX_INPUT_BYTES as u64 {
+        return Err(usage(format!(
+            "{path} is {} bytes; the limit is {} bytes",
+            metadata.len(),
+            crate::decide::MAX_INPUT_BYTES
+        )));
+    }
+    std::fs::read_to_string(path).map_err(|e| usage(format!("{path}: {e}")))
+}
+
+/// Run a decision tool on a JSON object and print its verdict.
+fn run_decision<I, O, E>(
+    args: &DecisionArgs,
+    object: serde_json::Map<String, serde_json::Value>,
+    decide: fn(&I) -> Result<O, E>,
+) -> anyhow::Result<()>
+where
+    I: serde::de::DeserializeOwned,
+    O: Serialize + std::fmt::Display,
+    E: std::fmt::Display,
+{
+    let input: I =
+        serde_path_to_error::deserialize(serde_json::Value::Object(object)).map_err(|e| {
+            let path = e.path().to_string();
+            let at = if path == "." {
+                String::new()
+            } else {
+                format!(" at `{path}`")
+            };
+            usage(format!("invalid input{at}: {}", e.inner()))
+        })?;
+    let output = decide(&input).map_err(usage)?;
+    if args.json {
+        print_json(&output)
+    } else {
+        print_text(&output.to_string())
+    }
 }
 
 /// An error the user can fix: printed and exit code 2.
@@ -167,13 +281,26 @@ fn run_inner(command: Command) -> anyhow::Result<()> {
                 print_text(&response.text)
             }
         }
+        Command::Slo(args) => run_decision(
+            &args,
+            args.object()?,
+            crate::decide::observability::plan_slo,
+        ),
+        Command::Diagnose(args) => run_decision(
+            &args,
+            args.object()?,
+            crate::decide::performance::diagnose_performance,
+        ),
+        Command::Retries(args) => {
+            run_decision(&args, args.object()?, crate::decide::failure::plan_retries)
+        }
         Command::Read {
             name,
             section,
             json,
         } => {
-            let response =
-                read::read_reference(skill, &ReadReferenceRequest { name, section }).map_err(usage)?;
+            let response = read::read_reference(skill, &ReadReferenceRequest { name, section })
+                .map_err(usage)?;
             if json {
                 print_json(&response)
             } else {
@@ -184,5 +311,7 @@ fn run_inner(command: Command) -> anyhow::Result<()> {
 }
 
 fn unreachable_stdio() -> anyhow::Result<()> {
-    Err(anyhow::anyhow!("the stdio server is started by main, not by cli::run"))
+    Err(anyhow::anyhow!(
+        "the stdio server is started by main, not by cli::run"
+    ))
 }

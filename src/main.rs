@@ -31,10 +31,18 @@ async fn serve_stdio() -> anyhow::Result<()> {
         micros = started.elapsed().as_micros() as u64,
         "ready: serving MCP over stdio"
     );
-    let service = server
+    let service = match server
         .serve(backend_engineering_mcp::mcp::stdio::stdio())
         .await
-        .context("starting the MCP session over stdio")?;
+    {
+        Ok(service) => service,
+        // The client went away before saying anything: nothing to serve, nothing failed.
+        Err(rmcp::service::ServerInitializeError::ConnectionClosed(reason)) => {
+            tracing::info!(%reason, "stdin closed before the session started");
+            return Ok(());
+        }
+        Err(e) => return Err(e).context("starting the MCP session over stdio"),
+    };
     let reason = service.waiting().await.context("MCP session")?;
     tracing::info!(?reason, "stdio session ended");
     Ok(())

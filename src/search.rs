@@ -6,11 +6,11 @@ use std::collections::HashSet;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tantivy::collector::TopDocs;
+use tantivy::directory::RamDirectory;
 use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, TermQuery};
 use tantivy::schema::{
     Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
-use tantivy::directory::RamDirectory;
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{
     Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
@@ -43,10 +43,14 @@ const SNIPPET_CHARS: usize = 240;
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SearchError {
     /// The query is empty or whitespace.
-    #[error("query is empty: pass a few words describing what you need, e.g. \"index foreign keys postgres\"")]
+    #[error(
+        "query is empty: pass a few words describing what you need, e.g. \"index foreign keys postgres\""
+    )]
     EmptyQuery,
     /// The query is longer than [`MAX_QUERY_CHARS`].
-    #[error("query is {0} characters long; the limit is {MAX_QUERY_CHARS}: shorten it to the key terms")]
+    #[error(
+        "query is {0} characters long; the limit is {MAX_QUERY_CHARS}: shorten it to the key terms"
+    )]
     QueryTooLong(usize),
     /// `limit` outside 1..=[`MAX_LIMIT`].
     #[error("limit must be between 1 and {MAX_LIMIT}, got {0}")]
@@ -189,7 +193,8 @@ impl SearchIndex {
         let index = writer.finalize()?;
         index.tokenizers().register(TOKENIZER, analyzer());
         let reader = index.reader()?;
-        let mut parser = QueryParser::for_index(&index, vec![fields.heading, fields.title, fields.body]);
+        let mut parser =
+            QueryParser::for_index(&index, vec![fields.heading, fields.title, fields.body]);
         parser.set_field_boost(fields.heading, HEADING_BOOST);
         parser.set_field_boost(fields.title, TITLE_BOOST);
         Ok(Self {
@@ -254,7 +259,14 @@ impl SearchIndex {
             .map(|r| self.resolve_reference(r))
             .transpose()?;
 
-        let (parsed, _errors) = self.parser.parse_query_lenient(query_text);
+        // Agent text is words, not query syntax: "NOT NULL" must not exclude "null", and "title:" must
+        // not name a field. Keep letters and digits only, lowercased, so the parser sees plain terms.
+        let words: String = query_text
+            .chars()
+            .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+            .flat_map(char::to_lowercase)
+            .collect();
+        let (parsed, _errors) = self.parser.parse_query_lenient(&words);
         let query: Box<dyn Query> = match reference {
             None => parsed,
             Some(name) => Box::new(BooleanQuery::new(vec![
@@ -332,7 +344,10 @@ fn analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
-        .filter(StopWordFilter::new(Language::English).unwrap_or_else(|| StopWordFilter::remove(Vec::new())))
+        .filter(
+            StopWordFilter::new(Language::English)
+                .unwrap_or_else(|| StopWordFilter::remove(Vec::new())),
+        )
         .filter(Stemmer::new(Language::English))
         .build()
 }
@@ -402,7 +417,14 @@ mod tests {
     #[test]
     fn syntax_characters_are_not_errors() {
         let idx = index();
-        for q in ["(unbalanced", "AND OR NOT", "title:", "\"open quote", "a^2 ~ * ? : [ ]", "-"] {
+        for q in [
+            "(unbalanced",
+            "AND OR NOT",
+            "title:",
+            "\"open quote",
+            "a^2 ~ * ? : [ ]",
+            "-",
+        ] {
             assert!(idx.search(&req(q)).is_ok(), "{q}");
         }
     }
@@ -449,7 +471,11 @@ mod tests {
         let res = idx.search(&r).unwrap();
         assert_eq!(res.hits.len(), 10);
         assert!(res.truncated);
-        assert!(res.hits.iter().all(|h| h.text.is_none() && !h.snippet.is_empty()));
+        assert!(
+            res.hits
+                .iter()
+                .all(|h| h.text.is_none() && !h.snippet.is_empty())
+        );
         assert_eq!(res.tokens_returned, 0);
     }
 

@@ -245,8 +245,14 @@ mod tests {
 
     #[test]
     fn slugs_follow_github_rules() {
-        assert_eq!(slugify("Composite indexes and the leftmost prefix rule"), "composite-indexes-and-the-leftmost-prefix-rule");
-        assert_eq!(slugify("SLIs, SLOs and error budgets"), "slis-slos-and-error-budgets");
+        assert_eq!(
+            slugify("Composite indexes and the leftmost prefix rule"),
+            "composite-indexes-and-the-leftmost-prefix-rule"
+        );
+        assert_eq!(
+            slugify("SLIs, SLOs and error budgets"),
+            "slis-slos-and-error-budgets"
+        );
         assert_eq!(slugify("Fixing N+1 queries"), "fixing-n1-queries");
         assert_eq!(slugify("Little's law"), "littles-law");
         assert_eq!(slugify("PUT vs. PATCH (RFC 5789)"), "put-vs-patch-rfc-5789");
@@ -258,7 +264,10 @@ mod tests {
         let (fm, body) = split_frontmatter(text).unwrap();
         assert_eq!(fm.scalar("name"), Some("backend-engineering"));
         assert_eq!(fm.scalar("description"), Some("Use it: when"));
-        assert_eq!(fm.keys().collect::<Vec<_>>(), ["name", "description", "metadata"]);
+        assert_eq!(
+            fm.keys().collect::<Vec<_>>(),
+            ["name", "description", "metadata"]
+        );
         assert_eq!(body, "# Title\n");
     }
 
@@ -274,6 +283,9 @@ mod tests {
         let anchors: Vec<_> = s.iter().map(|s| s.anchor.as_str()).collect();
         assert_eq!(anchors, ["t", "a", "b", "a-1"]);
         assert_eq!(&body[s[1].start..s[1].end], "## A\na\n");
-        assert_eq!(&body[s[1].start..s[1].end_with_children], "## A\na\n### B\nb\n```\n# not a heading\n```\n");
+        assert_eq!(
+            &body[s[1].start..s[1].end_with_children],
+            "## A\na\n### B\nb\n```\n# not a heading\n```\n"
+        );
     }
 }

@@ -260,7 +260,11 @@ mod tests {
             "skill://backend-engineering/references/security.md",
             "skill://backend-engineering/references/security.md#password-storage",
         ] {
-            assert_eq!(skill.reference(name).map(|d| d.name.as_str()), Some("security.md"), "{name}");
+            assert_eq!(
+                skill.reference(name).map(|d| d.name.as_str()),
+                Some("security.md"),
+                "{name}"
+            );
         }
         assert!(skill.reference("../SKILL.md").is_none());
         assert!(skill.reference("nothing.md").is_none());
@@ -271,7 +275,11 @@ mod tests {
         let skill = Skill::load().unwrap();
         let doc = skill.reference("schema-design.md").unwrap();
         let section = doc.sections.iter().find(|s| s.level == 3).unwrap();
-        assert!(section.heading_path.starts_with(&doc.title), "{}", section.heading_path);
+        assert!(
+            section.heading_path.starts_with(&doc.title),
+            "{}",
+            section.heading_path
+        );
         assert_eq!(section.heading_path.matches(" > ").count(), 2);
     }
 

@@ -161,16 +161,18 @@ pub fn read_reference(
     let (uri, heading, text) = match anchor {
         None => (doc.uri.clone(), doc.title.clone(), doc.text),
         Some(anchor) => {
-            let section = doc.section(anchor).ok_or_else(|| ReadError::UnknownSection {
-                reference: doc.name.clone(),
-                anchor: anchor.to_string(),
-                known: doc
-                    .sections
-                    .iter()
-                    .map(|s| s.anchor.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            })?;
+            let section = doc
+                .section(anchor)
+                .ok_or_else(|| ReadError::UnknownSection {
+                    reference: doc.name.clone(),
+                    anchor: anchor.to_string(),
+                    known: doc
+                        .sections
+                        .iter()
+                        .map(|s| s.anchor.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                })?;
             (
                 format!("{}#{}", doc.uri, section.anchor),
                 section.heading_path.clone(),
@@ -203,22 +205,60 @@ mod tests {
     #[test]
     fn read_whole_file_section_and_anchor_in_name() {
         let skill = Skill::get();
-        let whole = read_reference(skill, &ReadReferenceRequest { name: "security".into(), section: None }).unwrap();
+        let whole = read_reference(
+            skill,
+            &ReadReferenceRequest {
+                name: "security".into(),
+                section: None,
+            },
+        )
+        .unwrap();
         assert_eq!(whole.text, skill.reference("security.md").unwrap().text);
         let anchor = &whole.sections[1].anchor;
-        let one = read_reference(skill, &ReadReferenceRequest { name: "security.md".into(), section: Some(anchor.clone()) }).unwrap();
+        let one = read_reference(
+            skill,
+            &ReadReferenceRequest {
+                name: "security.md".into(),
+                section: Some(anchor.clone()),
+            },
+        )
+        .unwrap();
         assert!(one.text.len() < whole.text.len());
         assert!(one.uri.ends_with(&format!("#{anchor}")));
-        let by_uri = read_reference(skill, &ReadReferenceRequest { name: one.uri.clone(), section: None }).unwrap();
+        let by_uri = read_reference(
+            skill,
+            &ReadReferenceRequest {
+                name: one.uri.clone(),
+                section: None,
+            },
+        )
+        .unwrap();
         assert_eq!(by_uri.text, one.text);
     }
 
     #[test]
     fn unknown_names_list_what_exists() {
         let skill = Skill::get();
-        let err = read_reference(skill, &ReadReferenceRequest { name: "../../etc/passwd".into(), section: None }).unwrap_err();
+        let err = read_reference(
+            skill,
+            &ReadReferenceRequest {
+                name: "../../etc/passwd".into(),
+                section: None,
+            },
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("schema-design.md"));
-        let err = read_reference(skill, &ReadReferenceRequest { name: "security.md".into(), section: Some("nope".into()) }).unwrap_err();
-        assert!(err.to_string().contains("password-storage") || err.to_string().contains("sections are"));
+        let err = read_reference(
+            skill,
+            &ReadReferenceRequest {
+                name: "security.md".into(),
+                section: Some("nope".into()),
+            },
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("password-storage")
+                || err.to_string().contains("sections are")
+        );
     }
 }

@@ -171,7 +171,8 @@ fn validate(input: &PlanDataConsistencyInput) -> Result<(), DecideError> {
             }
         }
     }
-    if input.multi_step_process == Some(false) && input.steps.as_ref().is_some_and(|s| s.len() > 1) {
+    if input.multi_step_process == Some(false) && input.steps.as_ref().is_some_and(|s| s.len() > 1)
+    {
         return Err(DecideError::InvalidInput(
             "multi_step_process: false contradicts `steps` listing several business steps; set \
              multi_step_process to true or drop `steps`"
@@ -236,9 +237,10 @@ fn q_single_database() -> NextQuestion {
 fn q_complex() -> NextQuestion {
     NextQuestion {
         field: "complex_flow".to_string(),
-        question: "Is the flow complex: many participants, branches, timeouts, strict ordering, or a \
+        question:
+            "Is the flow complex: many participants, branches, timeouts, strict ordering, or a \
                    need to see where each run stands?"
-            .to_string(),
+                .to_string(),
         options: vec!["true".to_string(), "false".to_string()],
         how_to_tell: format!(
             "A short linear chain of 2-3 services with one failure path is simple (false). Rule of \
@@ -251,12 +253,12 @@ fn q_complex() -> NextQuestion {
 
 /// A compensation for a step, from its leading verb (a semantic undo, not a rollback).
 fn compensation_for(step: &str) -> String {
-    let first = step
+    let first = step.split_whitespace().next().unwrap_or("").to_lowercase();
+    let rest = step
         .split_whitespace()
-        .next()
-        .unwrap_or("")
-        .to_lowercase();
-    let rest = step.split_whitespace().skip(1).collect::<Vec<_>>().join(" ");
+        .skip(1)
+        .collect::<Vec<_>>()
+        .join(" ");
     // "the inventory" when the step names an object, "it" otherwise.
     let obj = if rest.is_empty() {
         "it".to_string()
@@ -292,10 +294,15 @@ fn compensation_for(step: &str) -> String {
 }
 
 fn default_steps() -> Vec<String> {
-    ["create order", "reserve inventory", "charge payment", "ship order"]
-        .iter()
-        .map(|s| (*s).to_string())
-        .collect()
+    [
+        "create order",
+        "reserve inventory",
+        "charge payment",
+        "ship order",
+    ]
+    .iter()
+    .map(|s| (*s).to_string())
+    .collect()
 }
 
 fn saga_steps(steps: &[String]) -> Vec<SagaStep> {
@@ -379,7 +386,9 @@ fn saga_example(orchestrated: bool, steps: &[SagaStep]) -> String {
                 s.order, s.action, s.order
             ));
         }
-        out.push_str("  compensation: run the compensations of the completed steps in reverse order:\n");
+        out.push_str(
+            "  compensation: run the compensations of the completed steps in reverse order:\n",
+        );
         for s in steps.iter().rev().skip(1) {
             out.push_str(&format!("    undo step {}: {}\n", s.order, s.compensation));
         }
@@ -387,9 +396,17 @@ fn saga_example(orchestrated: bool, steps: &[SagaStep]) -> String {
         out.push_str("Choreography (each service reacts to the previous event; events go out through an outbox):\n");
         for s in steps {
             out.push_str(&format!(
-                "  service {} consumes the previous event, does \"{}\" in a local transaction, \
-                 publishes \"step {} done\" or \"step {} failed\"\n",
-                s.order, s.action, s.order, s.order
+                "  service {} {}, does \"{}\" in a local transaction, publishes \"step {} \
+                 done\" or \"step {} failed\"\n",
+                s.order,
+                if s.order == 1 {
+                    "receives the request that starts the saga"
+                } else {
+                    "consumes the previous step's done event"
+                },
+                s.action,
+                s.order,
+                s.order
             ));
         }
         out.push_str("  on \"step N failed\": each earlier service hears it and compensates, in reverse order:\n");
@@ -689,15 +706,20 @@ pub fn plan_data_consistency(
     let Some(strong) = input.strong_consistency_required else {
         return Ok(ask(q_strong(), path));
     };
-    path.push(decision("Is strong consistency required?", yes_no(strong), "caller"));
+    path.push(decision(
+        "Is strong consistency required?",
+        yes_no(strong),
+        "caller",
+    ));
 
     if strong {
         if let Some((true, src)) = one_db {
             path.push(decision("Does the data live in one database?", "yes", src));
-            let mut why = "Strong consistency is required and all the data lives in one database: use \
+            let mut why =
+                "Strong consistency is required and all the data lives in one database: use \
                            one ACID transaction. It is the simplest and strongest option; nothing \
                            distributed is needed."
-                .to_string();
+                    .to_string();
             if input.multi_step_process == Some(true) {
                 why.push_str(
                     " The process has several steps, but they all touch this one database, so run \
@@ -718,7 +740,11 @@ pub fn plan_data_consistency(
         let Some(multi) = input.multi_step_process else {
             return Ok(ask(q_multi_step(), path));
         };
-        path.push(decision("Is it a multi-step business process?", yes_no(multi), "caller"));
+        path.push(decision(
+            "Is it a multi-step business process?",
+            yes_no(multi),
+            "caller",
+        ));
         if !multi {
             let why = match one_db {
                 Some((false, _)) => {
@@ -735,7 +761,11 @@ pub fn plan_data_consistency(
                 }
             };
             if let Some((b, src)) = one_db {
-                path.push(decision("Does the data live in one database?", yes_no(b), src));
+                path.push(decision(
+                    "Does the data live in one database?",
+                    yes_no(b),
+                    src,
+                ));
             }
             return Ok(plan_output(
                 Plan {
@@ -749,7 +779,11 @@ pub fn plan_data_consistency(
         }
         match one_db {
             None => return Ok(ask(q_single_database(), path)),
-            Some((b, src)) => path.push(decision("Does the data live in one database?", yes_no(b), src)),
+            Some((b, src)) => path.push(decision(
+                "Does the data live in one database?",
+                yes_no(b),
+                src,
+            )),
         }
         return Ok(saga_plan(input, path, true));
     }
@@ -757,10 +791,18 @@ pub fn plan_data_consistency(
     let Some(multi) = input.multi_step_process else {
         return Ok(ask(q_multi_step(), path));
     };
-    path.push(decision("Is it a multi-step business process?", yes_no(multi), "caller"));
+    path.push(decision(
+        "Is it a multi-step business process?",
+        yes_no(multi),
+        "caller",
+    ));
     if multi {
         if let Some((b, src)) = one_db {
-            path.push(decision("Does the data live in one database?", yes_no(b), src));
+            path.push(decision(
+                "Does the data live in one database?",
+                yes_no(b),
+                src,
+            ));
         }
         let mut out = saga_plan(input, path, false);
         if one_db.is_some_and(|(b, _)| b) && out.pattern.is_some() {
@@ -788,7 +830,11 @@ pub fn plan_data_consistency(
         ));
     }
     if let Some((b, src)) = one_db {
-        path.push(decision("Does the data live in one database?", yes_no(b), src));
+        path.push(decision(
+            "Does the data live in one database?",
+            yes_no(b),
+            src,
+        ));
     }
     Ok(plan_output(
         Plan {
@@ -837,7 +883,11 @@ impl fmt::Display for PlanDataConsistencyOutput {
         if !self.saga_steps.is_empty() {
             writeln!(f, "\nSaga steps and compensations:")?;
             for s in &self.saga_steps {
-                writeln!(f, "  {}. {}\n     compensate: {}", s.order, s.action, s.compensation)?;
+                writeln!(
+                    f,
+                    "  {}. {}\n     compensate: {}",
+                    s.order, s.action, s.compensation
+                )?;
             }
         }
         if let Some(e) = &self.example {
@@ -903,40 +953,134 @@ mod tests {
     fn decision_table() {
         use serde_json::json;
         let cases = [
-            (json!({"strong_consistency_required": true}), None, Some("multi_step_process")),
-            (json!({"strong_consistency_required": true, "multi_step_process": false}), Some("acid-single-database"), None),
-            (json!({"strong_consistency_required": true, "single_database": true}), Some("acid-single-database"), None),
-            (json!({"strong_consistency_required": true, "services_involved": 1}), Some("acid-single-database"), None),
-            (json!({"strong_consistency_required": true, "multi_step_process": true, "single_database": true}), Some("acid-single-database"), None),
-            (json!({"strong_consistency_required": true, "multi_step_process": true}), None, Some("single_database")),
-            (json!({"strong_consistency_required": true, "multi_step_process": true, "single_database": false}), None, Some("complex_flow")),
-            (json!({"strong_consistency_required": true, "multi_step_process": true, "single_database": false, "complex_flow": false}), Some("saga-choreography"), None),
-            (json!({"strong_consistency_required": true, "multi_step_process": true, "services_involved": 3, "complex_flow": true}), Some("saga-orchestration"), None),
-            (json!({"strong_consistency_required": true, "multi_step_process": false, "single_database": false}), Some("acid-single-database"), None),
+            (
+                json!({"strong_consistency_required": true}),
+                None,
+                Some("multi_step_process"),
+            ),
+            (
+                json!({"strong_consistency_required": true, "multi_step_process": false}),
+                Some("acid-single-database"),
+                None,
+            ),
+            (
+                json!({"strong_consistency_required": true, "single_database": true}),
+                Some("acid-single-database"),
+                None,
+            ),
+            (
+                json!({"strong_consistency_required": true, "services_involved": 1}),
+                Some("acid-single-database"),
+                None,
+            ),
+            (
+                json!({"strong_consistency_required": true, "multi_step_process": true, "single_database": true}),
+                Some("acid-single-database"),
+                None,
+            ),
+            (
+                json!({"strong_consistency_required": true, "multi_step_process": true}),
+                None,
+                Some("single_database"),
+            ),
+            (
+                json!({"strong_consistency_required": true, "multi_step_process": true, "single_database": false}),
+                None,
+                Some("complex_flow"),
+            ),
+            (
+                json!({"strong_consistency_required": true, "multi_step_process": true, "single_database": false, "complex_flow": false}),
+                Some("saga-choreography"),
+                None,
+            ),
+            (
+                json!({"strong_consistency_required": true, "multi_step_process": true, "services_involved": 3, "complex_flow": true}),
+                Some("saga-orchestration"),
+                None,
+            ),
+            (
+                json!({"strong_consistency_required": true, "multi_step_process": false, "single_database": false}),
+                Some("acid-single-database"),
+                None,
+            ),
             (json!({}), None, Some("strong_consistency_required")),
-            (json!({"multi_step_process": true, "complex_flow": true}), None, Some("strong_consistency_required")),
-            (json!({"strong_consistency_required": false}), None, Some("multi_step_process")),
-            (json!({"strong_consistency_required": false, "multi_step_process": false}), Some("outbox"), None),
-            (json!({"strong_consistency_required": false, "multi_step_process": false, "single_database": false}), Some("outbox"), None),
-            (json!({"strong_consistency_required": false, "multi_step_process": false, "single_database": true}), Some("acid-single-database"), None),
-            (json!({"strong_consistency_required": false, "multi_step_process": true}), None, Some("complex_flow")),
-            (json!({"strong_consistency_required": false, "multi_step_process": true, "complex_flow": false}), Some("saga-choreography"), None),
-            (json!({"strong_consistency_required": false, "multi_step_process": true, "complex_flow": true}), Some("saga-orchestration"), None),
-            (json!({"strong_consistency_required": false, "multi_step_process": true, "services_involved": 4}), Some("saga-orchestration"), None),
-            (json!({"strong_consistency_required": false, "multi_step_process": true, "services_involved": 3}), None, Some("complex_flow")),
-            (json!({"strong_consistency_required": false, "multi_step_process": true, "steps": ["a x", "b y", "c z", "d w", "e v"]}), Some("saga-orchestration"), None),
-            (json!({"strong_consistency_required": false, "multi_step_process": true, "single_database": true, "complex_flow": false}), Some("saga-choreography"), None),
+            (
+                json!({"multi_step_process": true, "complex_flow": true}),
+                None,
+                Some("strong_consistency_required"),
+            ),
+            (
+                json!({"strong_consistency_required": false}),
+                None,
+                Some("multi_step_process"),
+            ),
+            (
+                json!({"strong_consistency_required": false, "multi_step_process": false}),
+                Some("outbox"),
+                None,
+            ),
+            (
+                json!({"strong_consistency_required": false, "multi_step_process": false, "single_database": false}),
+                Some("outbox"),
+                None,
+            ),
+            (
+                json!({"strong_consistency_required": false, "multi_step_process": false, "single_database": true}),
+                Some("acid-single-database"),
+                None,
+            ),
+            (
+                json!({"strong_consistency_required": false, "multi_step_process": true}),
+                None,
+                Some("complex_flow"),
+            ),
+            (
+                json!({"strong_consistency_required": false, "multi_step_process": true, "complex_flow": false}),
+                Some("saga-choreography"),
+                None,
+            ),
+            (
+                json!({"strong_consistency_required": false, "multi_step_process": true, "complex_flow": true}),
+                Some("saga-orchestration"),
+                None,
+            ),
+            (
+                json!({"strong_consistency_required": false, "multi_step_process": true, "services_involved": 4}),
+                Some("saga-orchestration"),
+                None,
+            ),
+            (
+                json!({"strong_consistency_required": false, "multi_step_process": true, "services_involved": 3}),
+                None,
+                Some("complex_flow"),
+            ),
+            (
+                json!({"strong_consistency_required": false, "multi_step_process": true, "steps": ["a x", "b y", "c z", "d w", "e v"]}),
+                Some("saga-orchestration"),
+                None,
+            ),
+            (
+                json!({"strong_consistency_required": false, "multi_step_process": true, "single_database": true, "complex_flow": false}),
+                Some("saga-choreography"),
+                None,
+            ),
         ];
         for (json, want, question) in cases {
             let out = run(json.clone());
             assert_eq!(pat(&out), want, "{json}");
-            assert_eq!(out.next_question.as_ref().map(|q| q.field.as_str()), question, "{json}");
+            assert_eq!(
+                out.next_question.as_ref().map(|q| q.field.as_str()),
+                question,
+                "{json}"
+            );
         }
     }
 
     #[test]
     fn outbox_plan_has_table_relay_and_dedupe() {
-        let out = run(serde_json::json!({"strong_consistency_required": false, "multi_step_process": false}));
+        let out = run(
+            serde_json::json!({"strong_consistency_required": false, "multi_step_process": false}),
+        );
         assert_eq!(out.guarantee.as_deref(), Some("eventual"));
         assert!(out.why.contains("same transaction"));
         assert!(out.why.contains("at-least-once"));
@@ -954,25 +1098,36 @@ mod tests {
 
     #[test]
     fn acid_plan_explains_boundaries() {
-        let out = run(serde_json::json!({"strong_consistency_required": true, "multi_step_process": false, "services_involved": 3}));
+        let out = run(
+            serde_json::json!({"strong_consistency_required": true, "multi_step_process": false, "services_involved": 3}),
+        );
         assert_eq!(pat(&out), Some("acid-single-database"));
         assert_eq!(out.guarantee.as_deref(), Some("strong"));
         assert!(out.why.contains("one database/service boundary"));
         assert!(out.why.contains("two-phase commit"));
         assert!(out.example.as_ref().unwrap().contains("FOR UPDATE"));
-        assert!(out.references.contains(&fp("acid-transactions-in-one-database")));
+        assert!(
+            out.references
+                .contains(&fp("acid-transactions-in-one-database"))
+        );
 
-        let multi = run(serde_json::json!({"strong_consistency_required": true, "multi_step_process": true, "single_database": true}));
+        let multi = run(
+            serde_json::json!({"strong_consistency_required": true, "multi_step_process": true, "single_database": true}),
+        );
         assert!(multi.why.contains("one short transaction"));
 
-        let free = run(serde_json::json!({"strong_consistency_required": false, "multi_step_process": false, "services_involved": 1}));
+        let free = run(
+            serde_json::json!({"strong_consistency_required": false, "multi_step_process": false, "services_involved": 1}),
+        );
         assert_eq!(pat(&free), Some("acid-single-database"));
         assert!(free.why.contains("for free"));
     }
 
     #[test]
     fn strong_across_services_saga_says_eventual() {
-        let out = run(serde_json::json!({"strong_consistency_required": true, "multi_step_process": true, "services_involved": 5}));
+        let out = run(
+            serde_json::json!({"strong_consistency_required": true, "multi_step_process": true, "services_involved": 5}),
+        );
         assert_eq!(pat(&out), Some("saga-orchestration"));
         assert_eq!(out.guarantee.as_deref(), Some("eventual"));
         assert!(out.why.contains("eventually consistent"));
@@ -987,18 +1142,31 @@ mod tests {
             "steps": ["create order", "reserve inventory", "charge payment", "ship order"]
         }));
         assert_eq!(pat(&out), Some("saga-choreography"));
-        let comp: Vec<&str> = out.saga_steps.iter().map(|s| s.compensation.as_str()).collect();
+        let comp: Vec<&str> = out
+            .saga_steps
+            .iter()
+            .map(|s| s.compensation.as_str())
+            .collect();
         assert!(comp[0].contains("cancelled"));
         assert!(comp[1].contains("release the inventory"));
         assert!(comp[2].contains("refund"));
         assert!(comp[3].starts_with("none needed"));
         assert_eq!(out.saga_steps[3].order, 4);
         assert!(out.example.as_ref().unwrap().contains("Choreography"));
-        assert!(out.pitfalls.iter().any(|p| p.contains("eventually consistent")));
+        assert!(
+            out.pitfalls
+                .iter()
+                .any(|p| p.contains("eventually consistent"))
+        );
         assert!(out.references.contains(&fp("sagas")));
-        assert!(out.references.contains(&fp("choreography-versus-orchestration")));
+        assert!(
+            out.references
+                .contains(&fp("choreography-versus-orchestration"))
+        );
 
-        let orch = run(serde_json::json!({"strong_consistency_required": false, "multi_step_process": true, "complex_flow": true}));
+        let orch = run(
+            serde_json::json!({"strong_consistency_required": false, "multi_step_process": true, "complex_flow": true}),
+        );
         assert_eq!(orch.saga_steps.len(), 4, "default example steps");
         assert!(orch.example.as_ref().unwrap().contains("Orchestrator"));
         assert!(orch.steps.iter().any(|s| s.contains("idempotency key")));
@@ -1014,7 +1182,11 @@ mod tests {
             ("Reserve", "release it"),
         ];
         for (step, want) in verbs {
-            assert!(compensation_for(step).contains(want), "{step}: {}", compensation_for(step));
+            assert!(
+                compensation_for(step).contains(want),
+                "{step}: {}",
+                compensation_for(step)
+            );
         }
         // A single step saga: the only step gets a compensation rule, not "none needed".
         let one = saga_steps(&["charge card".to_string()]);
@@ -1040,7 +1212,10 @@ mod tests {
             (json!({"steps": [" "]}), "steps[0]"),
             (json!({"steps": ["ok", long]}), "steps[1]"),
             (json!({"steps": many}), "steps"),
-            (json!({"multi_step_process": false, "steps": ["a", "b"]}), "multi_step_process"),
+            (
+                json!({"multi_step_process": false, "steps": ["a", "b"]}),
+                "multi_step_process",
+            ),
         ];
         for (json, field) in cases {
             let input: PlanDataConsistencyInput = serde_json::from_value(json.clone()).unwrap();
@@ -1050,13 +1225,18 @@ mod tests {
             };
             assert!(msg.starts_with(field), "{json}: {msg}");
         }
-        assert!(serde_json::from_value::<PlanDataConsistencyInput>(json!({"strong": true})).is_err());
+        assert!(
+            serde_json::from_value::<PlanDataConsistencyInput>(json!({"strong": true})).is_err()
+        );
     }
 
     #[test]
     fn serialized_identifiers_match_the_contract() {
         for (p, id) in [
-            (ConsistencyPattern::AcidSingleDatabase, "acid-single-database"),
+            (
+                ConsistencyPattern::AcidSingleDatabase,
+                "acid-single-database",
+            ),
             (ConsistencyPattern::Outbox, "outbox"),
             (ConsistencyPattern::SagaChoreography, "saga-choreography"),
             (ConsistencyPattern::SagaOrchestration, "saga-orchestration"),
@@ -1065,8 +1245,15 @@ mod tests {
             assert_eq!(p.as_str(), id);
         }
         let schema = serde_json::to_value(schemars::schema_for!(PlanDataConsistencyInput)).unwrap();
-        for key in ["strong_consistency_required", "multi_step_process", "complex_flow"] {
-            assert!(schema["properties"][key]["description"].is_string(), "{key}");
+        for key in [
+            "strong_consistency_required",
+            "multi_step_process",
+            "complex_flow",
+        ] {
+            assert!(
+                schema["properties"][key]["description"].is_string(),
+                "{key}"
+            );
         }
     }
 

@@ -134,8 +134,9 @@ pub struct PlanRetriesInput {
     /// fit inside it. Accepted 1 to 86400000 (24 h).
     #[serde(default)]
     pub deadline_ms: Option<u64>,
-    /// The Retry-After the server sent with a 429 or 503, in milliseconds; each delay is at least this.
-    /// Accepted 0 to 86400000. Ignored (with a warning) for other failures.
+    /// The Retry-After the server sent with a 429 or 503, in milliseconds; each delay is at least this
+    /// (the jitter is added on top). Accepted 0 to 86400000. Ignored (with a warning) for other
+    /// failures.
     #[serde(default)]
     pub retry_after_ms: Option<u64>,
     /// Timeout of one attempt in milliseconds, if already set. Accepted 1 to 3600000 (1 h). When
@@ -153,8 +154,8 @@ pub struct RetryStep {
     pub attempt: u32,
     /// Lower end of the delay range: 0 with full jitter, or the Retry-After.
     pub min_delay_ms: u64,
-    /// Upper end (cap) of the delay range: min(max_delay_ms, base_delay_ms * 2^(retry-1)), at least
-    /// the Retry-After.
+    /// Upper end (cap) of the delay range: min(max_delay_ms, base_delay_ms * 2^(retry-1)), plus the
+    /// Retry-After when there is one.
     pub max_delay_ms: u64,
     /// Mean delay of a uniform draw: halfway between min and max.
     pub expected_delay_ms: u64,
@@ -304,10 +305,14 @@ fn validate(input: &PlanRetriesInput) -> Result<(), DecideError> {
 
 /// The upper end of the delay range before retry `retry` (1-based, at most 10).
 fn delay_cap(s: &Settings, retry: u32) -> u64 {
-    let factor = 1u64.checked_shl(retry.saturating_sub(1)).unwrap_or(u64::MAX);
+    let factor = 1u64
+        .checked_shl(retry.saturating_sub(1))
+        .unwrap_or(u64::MAX);
     let exp = s.base.saturating_mul(factor).min(s.cap);
+    // With a Retry-After the jitter goes on top of it: clients told the same Retry-After must not
+    // all come back at the same instant.
     match s.retry_after {
-        Some(ra) => exp.max(ra),
+        Some(ra) => ra.saturating_add(exp),
         None => exp,
     }
 }
@@ -373,7 +378,8 @@ fn circuit_breaker() -> CircuitBreakerAdvice {
         counts_as_failure: vec![
             "timeouts and connection errors".into(),
             "500, 502, 503 and 504 responses".into(),
-            "429 only when it reflects the dependency's overall capacity, not your own quota".into(),
+            "429 only when it reflects the dependency's overall capacity, not your own quota"
+                .into(),
             "not other 4xx: the caller is at fault and the dependency is healthy".into(),
         ],
         states: vec![
@@ -504,7 +510,7 @@ pub fn plan_retries(input: &PlanRetriesInput) -> Result<PlanRetriesOutput, Decid
         FailureKind::Http429 | FailureKind::Http503 => {
             why.push(format!(
                 "{} is transient: the server is shedding load or rate limiting and asks the client to \
-                 come back later; wait at least the Retry-After it sends.",
+                 come back later.",
                 failure.as_str()
             ));
             true
@@ -600,10 +606,17 @@ pub fn plan_retries(input: &PlanRetriesInput) -> Result<PlanRetriesOutput, Decid
 
     let (schedule, worst_case_total_ms) = if should_retry {
         let schedule = build_schedule(&settings, input.per_attempt_timeout_ms);
-        let worst = worst_case(&settings, settings.max_retries, input.per_attempt_timeout_ms);
+        let worst = worst_case(
+            &settings,
+            settings.max_retries,
+            input.per_attempt_timeout_ms,
+        );
         (schedule, worst)
     } else {
-        (Vec::new(), worst_case(&settings, 0, input.per_attempt_timeout_ms))
+        (
+            Vec::new(),
+            worst_case(&settings, 0, input.per_attempt_timeout_ms),
+        )
     };
     let fits_deadline = input.deadline_ms.map(|d| worst_case_total_ms <= d);
     if should_retry {
@@ -635,7 +648,13 @@ pub fn plan_retries(input: &PlanRetriesInput) -> Result<PlanRetriesOutput, Decid
         );
     }
 
-    let timeout = timeout_advice(input, &settings, should_retry, retries_that_fit, &mut warnings);
+    let timeout = timeout_advice(
+        input,
+        &settings,
+        should_retry,
+        retries_that_fit,
+        &mut warnings,
+    );
 
     Ok(PlanRetriesOutput {
         failure,
@@ -647,7 +666,9 @@ pub fn plan_retries(input: &PlanRetriesInput) -> Result<PlanRetriesOutput, Decid
             settings.cap,
             settings.base,
             match retry_after {
-                Some(ra) => format!(", but at least the Retry-After ({ra} ms)"),
+                Some(ra) => format!(
+                    ", added to the Retry-After ({ra} ms) so that every delay is at least that long"
+                ),
                 None => String::new(),
             }
         ),
@@ -753,7 +774,10 @@ impl fmt::Display for PlanRetriesOutput {
         if !self.schedule.is_empty() {
             writeln!(f)?;
             writeln!(f, "Backoff: {}", self.backoff)?;
-            writeln!(f, "retry  attempt  delay range (ms)     mean (ms)  worst case so far (ms)")?;
+            writeln!(
+                f,
+                "retry  attempt  delay range (ms)     mean (ms)  worst case so far (ms)"
+            )?;
             for s in &self.schedule {
                 writeln!(
                     f,
@@ -768,6 +792,9 @@ impl fmt::Display for PlanRetriesOutput {
             }
         }
         write!(f, "Worst case total: {} ms", self.worst_case_total_ms)?;
+        if self.schedule.is_empty() {
+            write!(f, " (one attempt, no retries)")?;
+        }
         match self.fits_deadline {
             Some(true) => writeln!(f, " (fits the deadline)")?,
             Some(false) => writeln!(
@@ -893,7 +920,10 @@ mod tests {
         ];
         for (failure, idem, key, expect) in table {
             let out = run(&base(failure, idem, key));
-            assert_eq!(out.should_retry, expect, "{failure:?} idempotent={idem} key={key}");
+            assert_eq!(
+                out.should_retry, expect,
+                "{failure:?} idempotent={idem} key={key}"
+            );
             assert_eq!(out.schedule.is_empty(), !expect);
             assert!(!out.why.is_empty());
         }
@@ -902,7 +932,11 @@ mod tests {
     #[test]
     fn why_names_the_rule() {
         let out = run(&base(FailureKind::Timeout, false, false));
-        assert!(out.why.iter().any(|w| w.contains("may have reached the server")));
+        assert!(
+            out.why
+                .iter()
+                .any(|w| w.contains("may have reached the server"))
+        );
         let out = run(&base(FailureKind::Http429, false, false));
         assert!(out.why.iter().any(|w| w.contains("refused it before")));
         let out = run(&base(FailureKind::Http500, false, false));
@@ -939,7 +973,11 @@ mod tests {
         assert_eq!(out.retries_that_fit, None);
         assert_eq!(out.timeout.source, TimeoutSource::NotSet);
         assert!(out.warnings.iter().any(|w| w.contains("No timeout given")));
-        assert!(out.warnings.iter().any(|w| w.contains("deadline_ms not given")));
+        assert!(
+            out.warnings
+                .iter()
+                .any(|w| w.contains("deadline_ms not given"))
+        );
         assert!(out.backoff.contains("random(0, min(20000, 100 * 2^(n-1)))"));
     }
 
@@ -956,7 +994,11 @@ mod tests {
             vec![1000, 2000, 4000, 5000, 5000, 5000, 5000, 5000, 5000, 5000]
         );
         assert_eq!(out.worst_case_total_ms, 42_000);
-        assert!(out.warnings.iter().any(|w| w.contains("above the skill's cap")));
+        assert!(
+            out.warnings
+                .iter()
+                .any(|w| w.contains("above the skill's cap"))
+        );
     }
 
     #[test]
@@ -1004,14 +1046,22 @@ mod tests {
         assert_eq!(out.retries_that_fit, Some(0));
         assert_eq!(out.worst_case_total_ms, 1000);
         assert_eq!(out.fits_deadline, Some(true));
-        assert!(out.why.iter().any(|w| w.contains("Not even one retry fits")));
+        assert!(
+            out.why
+                .iter()
+                .any(|w| w.contains("Not even one retry fits"))
+        );
 
         // Attempt timeout longer than the deadline.
         i.deadline_ms = Some(500);
         let out = run(&i);
         assert!(!out.should_retry);
         assert_eq!(out.fits_deadline, Some(false));
-        assert!(out.warnings.iter().any(|w| w.contains("longer than deadline_ms")));
+        assert!(
+            out.warnings
+                .iter()
+                .any(|w| w.contains("longer than deadline_ms"))
+        );
     }
 
     #[test]
@@ -1047,9 +1097,17 @@ mod tests {
         i.retry_after_ms = Some(2000);
         let out = run(&i);
         assert!(out.schedule.iter().all(|s| s.min_delay_ms == 2000));
-        assert!(out.schedule.iter().all(|s| s.max_delay_ms == 2000));
-        assert_eq!(out.worst_case_total_ms, 6000);
-        assert!(out.backoff.contains("at least the Retry-After (2000 ms)"));
+        let caps: Vec<u64> = out.schedule.iter().map(|s| s.max_delay_ms).collect();
+        assert_eq!(caps, vec![2100, 2200, 2400]);
+        let means: Vec<u64> = out.schedule.iter().map(|s| s.expected_delay_ms).collect();
+        assert_eq!(means, vec![2050, 2100, 2200]);
+        assert_eq!(out.worst_case_total_ms, 6700);
+        assert!(out.backoff.contains("added to the Retry-After (2000 ms)"));
+        assert!(
+            out.why
+                .iter()
+                .all(|w| !w.contains("If the response carries"))
+        );
 
         let mut i = base(FailureKind::Http503, true, false);
         i.retry_after_ms = Some(30_000);
@@ -1060,7 +1118,11 @@ mod tests {
         i.deadline_ms = Some(10_000);
         let out = run(&i);
         assert!(!out.should_retry);
-        assert!(out.why.iter().any(|w| w.contains("after the caller gave up")));
+        assert!(
+            out.why
+                .iter()
+                .any(|w| w.contains("after the caller gave up"))
+        );
 
         // Ignored for other failures.
         let mut i = base(FailureKind::Timeout, true, false);
@@ -1077,6 +1139,8 @@ mod tests {
         let out = run(&i);
         assert!(!out.should_retry);
         assert!(out.why.iter().any(|w| w.contains("max_retries is 0")));
+        assert!(out.schedule.is_empty());
+        assert!(out.to_string().contains("(one attempt, no retries)"));
     }
 
     #[test]
@@ -1120,20 +1184,74 @@ mod tests {
     fn errors_name_the_field() {
         let b = || base(FailureKind::Timeout, true, false);
         let table: Vec<(PlanRetriesInput, &str)> = vec![
-            (PlanRetriesInput { max_retries: Some(11), ..b() }, "max_retries"),
-            (PlanRetriesInput { base_delay_ms: Some(0), ..b() }, "base_delay_ms"),
-            (PlanRetriesInput { base_delay_ms: Some(600_001), ..b() }, "base_delay_ms"),
-            (PlanRetriesInput { max_delay_ms: Some(0), ..b() }, "max_delay_ms"),
-            (PlanRetriesInput { max_delay_ms: Some(50), ..b() }, "below base_delay_ms"),
-            (PlanRetriesInput { deadline_ms: Some(0), ..b() }, "deadline_ms"),
-            (PlanRetriesInput { deadline_ms: Some(u64::MAX), ..b() }, "deadline_ms"),
-            (PlanRetriesInput { retry_after_ms: Some(u64::MAX), ..b() }, "retry_after_ms"),
             (
-                PlanRetriesInput { per_attempt_timeout_ms: Some(0), ..b() },
+                PlanRetriesInput {
+                    max_retries: Some(11),
+                    ..b()
+                },
+                "max_retries",
+            ),
+            (
+                PlanRetriesInput {
+                    base_delay_ms: Some(0),
+                    ..b()
+                },
+                "base_delay_ms",
+            ),
+            (
+                PlanRetriesInput {
+                    base_delay_ms: Some(600_001),
+                    ..b()
+                },
+                "base_delay_ms",
+            ),
+            (
+                PlanRetriesInput {
+                    max_delay_ms: Some(0),
+                    ..b()
+                },
+                "max_delay_ms",
+            ),
+            (
+                PlanRetriesInput {
+                    max_delay_ms: Some(50),
+                    ..b()
+                },
+                "below base_delay_ms",
+            ),
+            (
+                PlanRetriesInput {
+                    deadline_ms: Some(0),
+                    ..b()
+                },
+                "deadline_ms",
+            ),
+            (
+                PlanRetriesInput {
+                    deadline_ms: Some(u64::MAX),
+                    ..b()
+                },
+                "deadline_ms",
+            ),
+            (
+                PlanRetriesInput {
+                    retry_after_ms: Some(u64::MAX),
+                    ..b()
+                },
+                "retry_after_ms",
+            ),
+            (
+                PlanRetriesInput {
+                    per_attempt_timeout_ms: Some(0),
+                    ..b()
+                },
                 "per_attempt_timeout_ms",
             ),
             (
-                PlanRetriesInput { per_attempt_timeout_ms: Some(3_600_001), ..b() },
+                PlanRetriesInput {
+                    per_attempt_timeout_ms: Some(3_600_001),
+                    ..b()
+                },
                 "per_attempt_timeout_ms",
             ),
         ];
@@ -1197,7 +1315,11 @@ mod tests {
                     assert!(ok, "{r}");
                 }
                 let text = out.to_string();
-                assert!(text.contains(if out.should_retry { "RETRY" } else { "DO NOT RETRY" }));
+                assert!(text.contains(if out.should_retry {
+                    "RETRY"
+                } else {
+                    "DO NOT RETRY"
+                }));
             }
         }
         let mut i = base(FailureKind::Timeout, true, false);

@@ -220,9 +220,9 @@ fn round_sig(x: f64, digits: i32) -> f64 {
 
 /// "5m", "1h", "3d": a Prometheus-style duration for a whole number of minutes.
 fn window_label(minutes: u32) -> String {
-    if minutes > 0 && minutes % MINUTES_PER_DAY == 0 {
+    if minutes > 0 && minutes.is_multiple_of(MINUTES_PER_DAY) {
         format!("{}d", minutes / MINUTES_PER_DAY)
-    } else if minutes > 0 && minutes % 60 == 0 {
+    } else if minutes > 0 && minutes.is_multiple_of(60) {
         format!("{}h", minutes / 60)
     } else {
         format!("{minutes}m")
@@ -472,8 +472,9 @@ pub fn plan_slo(input: &PlanSloInput) -> Result<PlanSloOutput, DecideError> {
     let next_question = if sli.is_none() {
         Some(NextQuestion {
             field: "sli".into(),
-            question: "What makes an event good (the SLI)? The alerts count the events that violate it."
-                .into(),
+            question:
+                "What makes an event good (the SLI)? The alerts count the events that violate it."
+                    .into(),
             options: vec![
                 "HTTP status is not 5xx".into(),
                 "latency < 200ms".into(),
@@ -544,11 +545,15 @@ impl fmt::Display for PlanSloOutput {
             self.error_budget_time,
             self.window_days
         )?;
-        if let (Some(total), Some(budget)) = (self.requests_per_window, self.error_budget_requests) {
+        if let (Some(total), Some(budget)) = (self.requests_per_window, self.error_budget_requests)
+        {
             writeln!(f, "  = {budget} failed requests out of {total} per window")?;
         }
         writeln!(f)?;
-        writeln!(f, "Burn-rate alerts (fire when BOTH windows exceed the threshold):")?;
+        writeln!(
+            f,
+            "Burn-rate alerts (fire when BOTH windows exceed the threshold):"
+        )?;
         if self.alerts.is_empty() {
             writeln!(f, "  (none fits this window)")?;
         }
@@ -648,9 +653,45 @@ mod tests {
         assert_eq!(out.error_budget_time, "43m 12s");
         assert_eq!(out.alerts.len(), 3);
         let expect = [
-            (AlertSeverity::Page, 14.4, "1h", 60, "5m", 5, 2.0, 0.0144, 1.44, 50.0, "2d 2h"),
-            (AlertSeverity::Page, 6.0, "6h", 360, "30m", 30, 5.0, 0.006, 0.6, 120.0, "5d"),
-            (AlertSeverity::Ticket, 1.0, "3d", 4320, "6h", 360, 10.0, 0.001, 0.1, 720.0, "30d"),
+            (
+                AlertSeverity::Page,
+                14.4,
+                "1h",
+                60,
+                "5m",
+                5,
+                2.0,
+                0.0144,
+                1.44,
+                50.0,
+                "2d 2h",
+            ),
+            (
+                AlertSeverity::Page,
+                6.0,
+                "6h",
+                360,
+                "30m",
+                30,
+                5.0,
+                0.006,
+                0.6,
+                120.0,
+                "5d",
+            ),
+            (
+                AlertSeverity::Ticket,
+                1.0,
+                "3d",
+                4320,
+                "6h",
+                360,
+                10.0,
+                0.001,
+                0.1,
+                720.0,
+                "30d",
+            ),
         ];
         for (a, e) in out.alerts.iter().zip(expect) {
             assert_eq!(a.severity, e.0);
@@ -709,7 +750,10 @@ mod tests {
         assert_eq!(ticket.long_window, "3d");
         assert!(ticket.adjustment.is_some());
         assert_eq!(ticket.budget_consumed_percent, 10.7143);
-        assert!(out.scaling.contains("burn = consumed x window / long window"));
+        assert!(
+            out.scaling
+                .contains("burn = consumed x window / long window")
+        );
     }
 
     #[test]
@@ -726,14 +770,22 @@ mod tests {
         let out = plan(99.9, Some(3));
         assert_eq!(out.alerts.len(), 1);
         assert_eq!(out.alerts[0].burn_rate, 1.44);
-        assert!(out.warnings.iter().any(|w| w.contains("does not fit inside a 3-day")));
+        assert!(
+            out.warnings
+                .iter()
+                .any(|w| w.contains("does not fit inside a 3-day"))
+        );
         assert!(out.warnings.iter().any(|w| w.contains("below 1")));
         assert!(out.warnings.iter().any(|w| w.contains("small budget")));
 
         // 1 day: nothing fits.
         let out = plan(99.9, Some(1));
         assert!(out.alerts.is_empty());
-        assert!(out.warnings.iter().any(|w| w.contains("No burn-rate alert fits")));
+        assert!(
+            out.warnings
+                .iter()
+                .any(|w| w.contains("No burn-rate alert fits"))
+        );
         assert!(out.to_string().contains("none fits"));
 
         // 7 days: both pages kept, the ticket raised to 1.
@@ -864,7 +916,9 @@ mod tests {
         let i: PlanSloInput =
             serde_json::from_str(r#"{"target_percent": 99.9, "window_days": 30}"#).unwrap();
         assert_eq!(plan_slo(&i).unwrap().error_budget_minutes, 43.2);
-        assert!(serde_json::from_str::<PlanSloInput>(r#"{"target_percent": 99.9, "x": 1}"#).is_err());
+        assert!(
+            serde_json::from_str::<PlanSloInput>(r#"{"target_percent": 99.9, "x": 1}"#).is_err()
+        );
         assert!(serde_json::from_str::<PlanSloInput>(r#"{}"#).is_err());
     }
 

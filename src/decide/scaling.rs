@@ -235,7 +235,12 @@ fn validate(m: &ScalingMetrics) -> Result<(), DecideError> {
     check_range("db_io_percent", m.db_io_percent, 0.0, 100.0)?;
     check_range("db_storage_percent", m.db_storage_percent, 0.0, 100.0)?;
     check_range("read_write_ratio", m.read_write_ratio, 0.0, 1e9)?;
-    check_range("growth_percent_per_month", m.growth_percent_per_month, -100.0, 1000.0)?;
+    check_range(
+        "growth_percent_per_month",
+        m.growth_percent_per_month,
+        -100.0,
+        1000.0,
+    )?;
     check_range("p99_latency_ms", m.p99_latency_ms, 0.0, 1e7)?;
     check_range("latency_slo_ms", m.latency_slo_ms, 0.0, 1e7)?;
     check_range("replica_lag_seconds", m.replica_lag_seconds, 0.0, 1e6)?;
@@ -268,7 +273,12 @@ impl Reading {
 fn readings(m: &ScalingMetrics) -> Vec<Reading> {
     let candidates = [
         ("app_cpu_percent", m.app_cpu_percent, CPU_HOT_PERCENT, true),
-        ("app_memory_percent", m.app_memory_percent, MEMORY_HOT_PERCENT, true),
+        (
+            "app_memory_percent",
+            m.app_memory_percent,
+            MEMORY_HOT_PERCENT,
+            true,
+        ),
         ("db_cpu_percent", m.db_cpu_percent, CPU_HOT_PERCENT, false),
         ("db_io_percent", m.db_io_percent, DB_IO_HOT_PERCENT, false),
     ];
@@ -342,9 +352,10 @@ fn single_server_question(saturated: &[&Reading]) -> NextQuestion {
     if saturated.is_empty() {
         NextQuestion {
             field: "single_server_sufficient".to_string(),
-            question: "Can one server, after optimising and on the largest instance you can get, carry \
+            question:
+                "Can one server, after optimising and on the largest instance you can get, carry \
                        your peak load with headroom?"
-                .to_string(),
+                    .to_string(),
             options: vec!["true".to_string(), "false".to_string()],
             how_to_tell: format!(
                 "Measure at sustained peak (busiest hour, 5-minute averages), or send them as metrics: \
@@ -479,9 +490,10 @@ fn decide_single(input: &PickScalingStrategyInput, notes: &mut Vec<String>) -> A
 fn bottleneck_question() -> NextQuestion {
     NextQuestion {
         field: "bottleneck".to_string(),
-        question: "One server is not enough: does the application tier (compute) or the database (data) \
+        question:
+            "One server is not enough: does the application tier (compute) or the database (data) \
                    run out first?"
-            .to_string(),
+                .to_string(),
         options: vec!["compute".to_string(), "data".to_string()],
         how_to_tell: format!(
             "Compare the tiers at sustained peak, or send metrics.app_cpu_percent, \
@@ -496,7 +508,10 @@ fn bottleneck_question() -> NextQuestion {
     }
 }
 
-fn decide_bottleneck(input: &PickScalingStrategyInput, notes: &mut Vec<String>) -> Answer<Bottleneck> {
+fn decide_bottleneck(
+    input: &PickScalingStrategyInput,
+    notes: &mut Vec<String>,
+) -> Answer<Bottleneck> {
     let m = input.metrics.clone().unwrap_or_default();
     let rs = readings(&m);
     let app: Vec<&Reading> = rs.iter().filter(|r| r.app_tier).collect();
@@ -593,7 +608,8 @@ fn decide_bottleneck(input: &PickScalingStrategyInput, notes: &mut Vec<String>) 
 fn workload_question() -> NextQuestion {
     NextQuestion {
         field: "workload".to_string(),
-        question: "The database is the bottleneck: is its load read-heavy or write-heavy?".to_string(),
+        question: "The database is the bottleneck: is its load read-heavy or write-heavy?"
+            .to_string(),
         options: vec!["read_heavy".to_string(), "write_heavy".to_string()],
         how_to_tell: format!(
             "Count statements by type over the busiest hour (PostgreSQL: pg_stat_statements or \
@@ -709,10 +725,11 @@ fn microservices_verdict(needs: Option<&MicroserviceNeeds>) -> MicroservicesVerd
             )
         };
         format!(
-            "None of the three reasons for microservices holds (independent deployment needs, different \
-             scaling profiles per component, team boundaries that demand it). Stay a monolith, kept \
-             modular by business domain (a modular monolith), so a later extraction is cheap; every \
-             service boundary is a new network failure mode.{unanswered} When a reason appears: {split_rule}"
+            "None of the three reasons for microservices is confirmed (independent deployment needs, \
+             different scaling profiles per component, team boundaries that demand it). Stay a \
+             monolith, kept modular by business domain (a modular monolith), so a later extraction is \
+             cheap; every service boundary is a new network failure mode.{unanswered} If a reason \
+             appears later: {split_rule}"
         )
     } else {
         format!(
@@ -729,7 +746,11 @@ fn microservices_verdict(needs: Option<&MicroserviceNeeds>) -> MicroservicesVerd
     }
 }
 
-fn next_steps_for(strategy: ScalingStrategy, m: &ScalingMetrics, notes: &mut Vec<String>) -> Vec<String> {
+fn next_steps_for(
+    strategy: ScalingStrategy,
+    m: &ScalingMetrics,
+    notes: &mut Vec<String>,
+) -> Vec<String> {
     let steps: &[&str] = match strategy {
         ScalingStrategy::Vertical => &[
             "Measure first: find which resource saturates at peak (CPU, memory, disk I/O, connections) \
@@ -825,7 +846,11 @@ fn next_steps_for(strategy: ScalingStrategy, m: &ScalingMetrics, notes: &mut Vec
     out
 }
 
-fn references_for(strategy: Option<ScalingStrategy>, open: Option<&str>, verdict: &MicroservicesVerdict) -> Vec<String> {
+fn references_for(
+    strategy: Option<ScalingStrategy>,
+    open: Option<&str>,
+    verdict: &MicroservicesVerdict,
+) -> Vec<String> {
     let mut refs = Vec::new();
     match strategy {
         Some(ScalingStrategy::Vertical) => refs.push(scal("scale-vertically-first")),
@@ -882,7 +907,8 @@ pub fn pick_scaling_strategy(
                 path.push(step);
                 if input.bottleneck.is_some() || input.workload.is_some() {
                     notes.push(
-                        "bottleneck/workload were not needed: one server is sufficient.".to_string(),
+                        "bottleneck/workload were not needed: one server is sufficient."
+                            .to_string(),
                     );
                 }
                 break 'tree Ok(ScalingStrategy::Vertical);
@@ -982,9 +1008,6 @@ impl fmt::Display for PickScalingStrategyOutput {
                 "not recommended"
             }
         )?;
-        if !self.microservices.criteria_met.is_empty() {
-            writeln!(f, "  Criteria met: {}", self.microservices.criteria_met.join(", "))?;
-        }
         writeln!(f, "  {}", self.microservices.why)?;
         if !self.notes.is_empty() {
             writeln!(f, "\nNotes:")?;
@@ -1045,7 +1068,11 @@ mod tests {
     #[test]
     fn explicit_answers_reach_every_strategy() {
         let cases = [
-            (serde_json::json!({"single_server_sufficient": true}), "vertical", 1),
+            (
+                serde_json::json!({"single_server_sufficient": true}),
+                "vertical",
+                1,
+            ),
             (
                 serde_json::json!({"single_server_sufficient": false, "bottleneck": "compute"}),
                 "horizontal-stateless",
@@ -1074,7 +1101,9 @@ mod tests {
 
     #[test]
     fn serialized_identifiers_match_the_contract() {
-        let out = run(serde_json::json!({"single_server_sufficient": false, "bottleneck": "data", "workload": "read_heavy"}));
+        let out = run(
+            serde_json::json!({"single_server_sufficient": false, "bottleneck": "data", "workload": "read_heavy"}),
+        );
         let v = serde_json::to_value(&out).unwrap();
         assert_eq!(v["strategy"], "read-replicas-then-cache");
         assert_eq!(v["path"][1]["answer"], "data");
@@ -1084,7 +1113,10 @@ mod tests {
         for (s, id) in [
             (ScalingStrategy::Vertical, "vertical"),
             (ScalingStrategy::HorizontalStateless, "horizontal-stateless"),
-            (ScalingStrategy::ReadReplicasThenCache, "read-replicas-then-cache"),
+            (
+                ScalingStrategy::ReadReplicasThenCache,
+                "read-replicas-then-cache",
+            ),
             (ScalingStrategy::Shard, "shard"),
         ] {
             assert_eq!(serde_json::to_value(s).unwrap(), id);
@@ -1096,8 +1128,16 @@ mod tests {
     fn each_question_is_asked_when_missing() {
         let cases = [
             (serde_json::json!({}), "single_server_sufficient", 0),
-            (serde_json::json!({"bottleneck": "data"}), "single_server_sufficient", 0),
-            (serde_json::json!({"single_server_sufficient": false}), "bottleneck", 1),
+            (
+                serde_json::json!({"bottleneck": "data"}),
+                "single_server_sufficient",
+                0,
+            ),
+            (
+                serde_json::json!({"single_server_sufficient": false}),
+                "bottleneck",
+                1,
+            ),
             (
                 serde_json::json!({"single_server_sufficient": false, "bottleneck": "data"}),
                 "workload",
@@ -1138,38 +1178,58 @@ mod tests {
     #[test]
     fn metrics_derive_every_answer_with_stated_source() {
         // Nothing saturated -> vertical.
-        let out = run(serde_json::json!({"metrics": {"app_cpu_percent": 40, "db_cpu_percent": 30}}));
+        let out =
+            run(serde_json::json!({"metrics": {"app_cpu_percent": 40, "db_cpu_percent": 30}}));
         assert_eq!(strategy_str(&out), Some("vertical"));
-        assert_eq!(out.path[0].source, "metrics.app_cpu_percent, metrics.db_cpu_percent");
+        assert_eq!(
+            out.path[0].source,
+            "metrics.app_cpu_percent, metrics.db_cpu_percent"
+        );
         assert!(out.path[0].why.contains("70%"));
 
         // Saturated but a bigger instance exists -> vertical (scale up first).
-        let out = run(serde_json::json!({"metrics": {"db_cpu_percent": 90, "larger_instance_available": true}}));
+        let out = run(
+            serde_json::json!({"metrics": {"db_cpu_percent": 90, "larger_instance_available": true}}),
+        );
         assert_eq!(strategy_str(&out), Some("vertical"));
-        assert!(out.path[0].source.contains("metrics.larger_instance_available"));
+        assert!(
+            out.path[0]
+                .source
+                .contains("metrics.larger_instance_available")
+        );
 
         // App hot, DB cool, no bigger instance -> compute.
-        let out = run(serde_json::json!({"metrics": {"app_cpu_percent": 85, "db_cpu_percent": 35, "larger_instance_available": false}}));
+        let out = run(
+            serde_json::json!({"metrics": {"app_cpu_percent": 85, "db_cpu_percent": 35, "larger_instance_available": false}}),
+        );
         assert_eq!(strategy_str(&out), Some("horizontal-stateless"));
         assert_eq!(out.path[1].answer, "compute");
         assert!(out.path[1].source.contains("metrics.db_cpu_percent"));
 
         // App memory hot counts as compute too.
-        let out = run(serde_json::json!({"metrics": {"app_memory_percent": 92, "db_io_percent": 20, "larger_instance_available": false}}));
+        let out = run(
+            serde_json::json!({"metrics": {"app_memory_percent": 92, "db_io_percent": 20, "larger_instance_available": false}}),
+        );
         assert_eq!(strategy_str(&out), Some("horizontal-stateless"));
 
         // DB hot, high read ratio -> replicas then cache.
-        let out = run(serde_json::json!({"metrics": {"app_cpu_percent": 30, "db_cpu_percent": 88, "larger_instance_available": false, "read_write_ratio": 25}}));
+        let out = run(
+            serde_json::json!({"metrics": {"app_cpu_percent": 30, "db_cpu_percent": 88, "larger_instance_available": false, "read_write_ratio": 25}}),
+        );
         assert_eq!(strategy_str(&out), Some("read-replicas-then-cache"));
         assert_eq!(out.path[2].source, "metrics.read_write_ratio");
 
         // DB I/O hot, low read ratio -> shard.
-        let out = run(serde_json::json!({"metrics": {"db_io_percent": 95, "larger_instance_available": false, "read_write_ratio": 1.5}}));
+        let out = run(
+            serde_json::json!({"metrics": {"db_io_percent": 95, "larger_instance_available": false, "read_write_ratio": 1.5}}),
+        );
         assert_eq!(strategy_str(&out), Some("shard"));
         assert_eq!(out.path[1].answer, "data");
 
         // Both tiers hot -> data first, explained.
-        let out = run(serde_json::json!({"metrics": {"app_cpu_percent": 90, "db_cpu_percent": 90, "larger_instance_available": false, "read_write_ratio": 10}}));
+        let out = run(
+            serde_json::json!({"metrics": {"app_cpu_percent": 90, "db_cpu_percent": 90, "larger_instance_available": false, "read_write_ratio": 10}}),
+        );
         assert_eq!(out.path[1].answer, "data");
         assert!(out.path[1].why.contains("Both tiers"));
         assert_eq!(strategy_str(&out), Some("read-replicas-then-cache"));
@@ -1177,71 +1237,131 @@ mod tests {
 
     #[test]
     fn thresholds_are_inclusive_boundaries() {
-        let at = run(serde_json::json!({"metrics": {"app_cpu_percent": 70, "db_cpu_percent": 69.9, "larger_instance_available": false}}));
+        let at = run(
+            serde_json::json!({"metrics": {"app_cpu_percent": 70, "db_cpu_percent": 69.9, "larger_instance_available": false}}),
+        );
         assert_eq!(strategy_str(&at), Some("horizontal-stateless"));
-        let below = run(serde_json::json!({"metrics": {"app_cpu_percent": 69.9, "larger_instance_available": false}}));
+        let below = run(
+            serde_json::json!({"metrics": {"app_cpu_percent": 69.9, "larger_instance_available": false}}),
+        );
         assert_eq!(strategy_str(&below), Some("vertical"));
-        let ratio_10 = run(serde_json::json!({"single_server_sufficient": false, "bottleneck": "data", "metrics": {"read_write_ratio": 10}}));
+        let ratio_10 = run(
+            serde_json::json!({"single_server_sufficient": false, "bottleneck": "data", "metrics": {"read_write_ratio": 10}}),
+        );
         assert_eq!(strategy_str(&ratio_10), Some("read-replicas-then-cache"));
-        let ratio_2 = run(serde_json::json!({"single_server_sufficient": false, "bottleneck": "data", "metrics": {"read_write_ratio": 2}}));
+        let ratio_2 = run(
+            serde_json::json!({"single_server_sufficient": false, "bottleneck": "data", "metrics": {"read_write_ratio": 2}}),
+        );
         assert_eq!(strategy_str(&ratio_2), Some("shard"));
     }
 
     #[test]
     fn app_hot_with_unknown_database_asks_bottleneck() {
-        let out = run(serde_json::json!({"single_server_sufficient": false, "metrics": {"app_cpu_percent": 99}}));
+        let out = run(
+            serde_json::json!({"single_server_sufficient": false, "metrics": {"app_cpu_percent": 99}}),
+        );
         assert_eq!(out.next_question.unwrap().field, "bottleneck");
     }
 
     #[test]
     fn explicit_answers_win_over_metrics_with_a_note() {
-        let out = run(serde_json::json!({"single_server_sufficient": true, "metrics": {"db_cpu_percent": 99, "larger_instance_available": false}}));
+        let out = run(
+            serde_json::json!({"single_server_sufficient": true, "metrics": {"db_cpu_percent": 99, "larger_instance_available": false}}),
+        );
         assert_eq!(strategy_str(&out), Some("vertical"));
-        assert!(out.notes.iter().any(|n| n.contains("explicit answer was kept")));
+        assert!(
+            out.notes
+                .iter()
+                .any(|n| n.contains("explicit answer was kept"))
+        );
 
-        let out = run(serde_json::json!({"single_server_sufficient": false, "metrics": {"app_cpu_percent": 10}, "bottleneck": "compute"}));
+        let out = run(
+            serde_json::json!({"single_server_sufficient": false, "metrics": {"app_cpu_percent": 10}, "bottleneck": "compute"}),
+        );
         assert_eq!(strategy_str(&out), Some("horizontal-stateless"));
-        assert!(out.notes.iter().any(|n| n.contains("no metric you sent is saturated")));
+        assert!(
+            out.notes
+                .iter()
+                .any(|n| n.contains("no metric you sent is saturated"))
+        );
 
-        let out = run(serde_json::json!({"single_server_sufficient": false, "bottleneck": "compute", "metrics": {"db_cpu_percent": 95}}));
-        assert!(out.notes.iter().any(|n| n.contains("database is saturated too")));
+        let out = run(
+            serde_json::json!({"single_server_sufficient": false, "bottleneck": "compute", "metrics": {"db_cpu_percent": 95}}),
+        );
+        assert!(
+            out.notes
+                .iter()
+                .any(|n| n.contains("database is saturated too"))
+        );
 
-        let out = run(serde_json::json!({"single_server_sufficient": false, "bottleneck": "data", "workload": "write_heavy", "metrics": {"app_cpu_percent": 95, "db_cpu_percent": 10}}));
+        let out = run(
+            serde_json::json!({"single_server_sufficient": false, "bottleneck": "data", "workload": "write_heavy", "metrics": {"app_cpu_percent": 95, "db_cpu_percent": 10}}),
+        );
         assert_eq!(strategy_str(&out), Some("shard"));
         assert!(out.notes.iter().any(|n| n.contains("app tier hot")));
 
-        let out = run(serde_json::json!({"single_server_sufficient": false, "bottleneck": "data", "workload": "read_heavy", "metrics": {"read_write_ratio": 1}}));
+        let out = run(
+            serde_json::json!({"single_server_sufficient": false, "bottleneck": "data", "workload": "read_heavy", "metrics": {"read_write_ratio": 1}}),
+        );
         assert_eq!(strategy_str(&out), Some("read-replicas-then-cache"));
         assert!(out.notes.iter().any(|n| n.contains("looks write-heavy")));
 
-        let out = run(serde_json::json!({"single_server_sufficient": false, "bottleneck": "data", "workload": "write_heavy", "metrics": {"read_write_ratio": 50}}));
+        let out = run(
+            serde_json::json!({"single_server_sufficient": false, "bottleneck": "data", "workload": "write_heavy", "metrics": {"read_write_ratio": 50}}),
+        );
         assert_eq!(strategy_str(&out), Some("shard"));
         assert!(out.notes.iter().any(|n| n.contains("looks read-heavy")));
 
-        let out = run(serde_json::json!({"single_server_sufficient": true, "bottleneck": "data", "workload": "read_heavy"}));
+        let out = run(
+            serde_json::json!({"single_server_sufficient": true, "bottleneck": "data", "workload": "read_heavy"}),
+        );
         assert!(out.notes.iter().any(|n| n.contains("were not needed")));
-        let out = run(serde_json::json!({"single_server_sufficient": false, "bottleneck": "compute", "workload": "read_heavy"}));
-        assert!(out.notes.iter().any(|n| n.contains("workload was not needed")));
+        let out = run(
+            serde_json::json!({"single_server_sufficient": false, "bottleneck": "compute", "workload": "read_heavy"}),
+        );
+        assert!(
+            out.notes
+                .iter()
+                .any(|n| n.contains("workload was not needed"))
+        );
     }
 
     #[test]
     fn growth_runway_and_warnings() {
         // 50% -> 70% at 10%/month: ln(1.4)/ln(1.1) = 3.53 months.
-        let out = run(serde_json::json!({"metrics": {"app_cpu_percent": 50, "growth_percent_per_month": 10}}));
-        assert!(out.path[0].why.contains("about 3.5 months"), "{}", out.path[0].why);
+        let out = run(
+            serde_json::json!({"metrics": {"app_cpu_percent": 50, "growth_percent_per_month": 10}}),
+        );
+        assert!(
+            out.path[0].why.contains("about 3.5 months"),
+            "{}",
+            out.path[0].why
+        );
         assert!(out.notes.is_empty());
         // 60% -> 70% at 20%/month: ln(7/6)/ln(1.2) = 0.85 months -> short-runway note.
-        let out = run(serde_json::json!({"metrics": {"app_cpu_percent": 60, "growth_percent_per_month": 20}}));
+        let out = run(
+            serde_json::json!({"metrics": {"app_cpu_percent": 60, "growth_percent_per_month": 20}}),
+        );
         assert!(out.notes.iter().any(|n| n.contains("Runway is short")));
         // Shrinking load: no runway.
-        let out = run(serde_json::json!({"metrics": {"app_cpu_percent": 60, "growth_percent_per_month": -5}}));
+        let out = run(
+            serde_json::json!({"metrics": {"app_cpu_percent": 60, "growth_percent_per_month": -5}}),
+        );
         assert!(!out.path[0].why.contains("months"));
 
-        let out = run(serde_json::json!({"single_server_sufficient": false, "bottleneck": "data", "workload": "read_heavy", "metrics": {"replica_lag_seconds": 12, "db_storage_percent": 85}}));
-        assert!(out.next_steps.iter().any(|s| s.contains("Replica lag is 12 s")));
+        let out = run(
+            serde_json::json!({"single_server_sufficient": false, "bottleneck": "data", "workload": "read_heavy", "metrics": {"replica_lag_seconds": 12, "db_storage_percent": 85}}),
+        );
+        assert!(
+            out.next_steps
+                .iter()
+                .any(|s| s.contains("Replica lag is 12 s"))
+        );
         assert!(out.notes.iter().any(|n| n.contains("db_storage_percent")));
 
-        let out = run(serde_json::json!({"single_server_sufficient": true, "metrics": {"app_cpu_percent": 20, "p99_latency_ms": 900, "latency_slo_ms": 300}}));
+        let out = run(
+            serde_json::json!({"single_server_sufficient": true, "metrics": {"app_cpu_percent": 20, "p99_latency_ms": 900, "latency_slo_ms": 300}}),
+        );
         assert!(out.notes.iter().any(|n| n.contains("performance problem")));
     }
 
@@ -1250,14 +1370,24 @@ mod tests {
         let none = run(serde_json::json!({"single_server_sufficient": true}));
         assert!(!none.microservices.recommended);
         assert!(none.microservices.why.contains("modular monolith"));
-        assert!(none.microservices.why.contains("orders, payments, inventory"));
+        assert!(
+            none.microservices
+                .why
+                .contains("orders, payments, inventory")
+        );
         assert_eq!(none.microservices.criteria_unanswered.len(), 3);
 
-        let all_false = run(serde_json::json!({"needs": {"independent_deployments": false, "different_scaling_profiles": false, "team_boundaries": false}}));
+        let all_false = run(
+            serde_json::json!({"needs": {"independent_deployments": false, "different_scaling_profiles": false, "team_boundaries": false}}),
+        );
         assert!(!all_false.microservices.recommended);
         assert!(all_false.microservices.criteria_unanswered.is_empty());
 
-        for key in ["independent_deployments", "different_scaling_profiles", "team_boundaries"] {
+        for key in [
+            "independent_deployments",
+            "different_scaling_profiles",
+            "team_boundaries",
+        ] {
             let out = run(serde_json::json!({"needs": {key: true}}));
             assert!(out.microservices.recommended, "{key}");
             assert_eq!(out.microservices.criteria_met, vec![key.to_string()]);
@@ -1274,28 +1404,69 @@ mod tests {
     fn references_per_outcome() {
         let v = run(serde_json::json!({"single_server_sufficient": true}));
         assert!(v.references.contains(&scal("scale-vertically-first")));
-        let h = run(serde_json::json!({"single_server_sufficient": false, "bottleneck": "compute"}));
-        assert!(h.references.contains(&scal("stateless-services-and-load-balancing")));
-        let r = run(serde_json::json!({"single_server_sufficient": false, "bottleneck": "data", "workload": "read_heavy"}));
-        assert!(r.references.contains(&scal("read-replicas-and-replication-lag")));
+        let h =
+            run(serde_json::json!({"single_server_sufficient": false, "bottleneck": "compute"}));
+        assert!(
+            h.references
+                .contains(&scal("stateless-services-and-load-balancing"))
+        );
+        let r = run(
+            serde_json::json!({"single_server_sufficient": false, "bottleneck": "data", "workload": "read_heavy"}),
+        );
+        assert!(
+            r.references
+                .contains(&scal("read-replicas-and-replication-lag"))
+        );
         assert!(r.references.contains(&scal("caching-strategies")));
-        let s = run(serde_json::json!({"single_server_sufficient": false, "bottleneck": "data", "workload": "write_heavy"}));
+        let s = run(
+            serde_json::json!({"single_server_sufficient": false, "bottleneck": "data", "workload": "write_heavy"}),
+        );
         assert!(s.references.contains(&scal("sharding-and-partitioning")));
     }
 
     #[test]
     fn invalid_metrics_are_errors_naming_the_field() {
         let cases = [
-            (serde_json::json!({"metrics": {"app_cpu_percent": 101}}), "metrics.app_cpu_percent"),
-            (serde_json::json!({"metrics": {"app_memory_percent": -1}}), "metrics.app_memory_percent"),
-            (serde_json::json!({"metrics": {"db_cpu_percent": 150}}), "metrics.db_cpu_percent"),
-            (serde_json::json!({"metrics": {"db_io_percent": 100.5}}), "metrics.db_io_percent"),
-            (serde_json::json!({"metrics": {"db_storage_percent": 200}}), "metrics.db_storage_percent"),
-            (serde_json::json!({"metrics": {"read_write_ratio": -3}}), "metrics.read_write_ratio"),
-            (serde_json::json!({"metrics": {"growth_percent_per_month": -101}}), "metrics.growth_percent_per_month"),
-            (serde_json::json!({"metrics": {"p99_latency_ms": -1}}), "metrics.p99_latency_ms"),
-            (serde_json::json!({"metrics": {"latency_slo_ms": 1e12}}), "metrics.latency_slo_ms"),
-            (serde_json::json!({"metrics": {"replica_lag_seconds": -0.5}}), "metrics.replica_lag_seconds"),
+            (
+                serde_json::json!({"metrics": {"app_cpu_percent": 101}}),
+                "metrics.app_cpu_percent",
+            ),
+            (
+                serde_json::json!({"metrics": {"app_memory_percent": -1}}),
+                "metrics.app_memory_percent",
+            ),
+            (
+                serde_json::json!({"metrics": {"db_cpu_percent": 150}}),
+                "metrics.db_cpu_percent",
+            ),
+            (
+                serde_json::json!({"metrics": {"db_io_percent": 100.5}}),
+                "metrics.db_io_percent",
+            ),
+            (
+                serde_json::json!({"metrics": {"db_storage_percent": 200}}),
+                "metrics.db_storage_percent",
+            ),
+            (
+                serde_json::json!({"metrics": {"read_write_ratio": -3}}),
+                "metrics.read_write_ratio",
+            ),
+            (
+                serde_json::json!({"metrics": {"growth_percent_per_month": -101}}),
+                "metrics.growth_percent_per_month",
+            ),
+            (
+                serde_json::json!({"metrics": {"p99_latency_ms": -1}}),
+                "metrics.p99_latency_ms",
+            ),
+            (
+                serde_json::json!({"metrics": {"latency_slo_ms": 1e12}}),
+                "metrics.latency_slo_ms",
+            ),
+            (
+                serde_json::json!({"metrics": {"replica_lag_seconds": -0.5}}),
+                "metrics.replica_lag_seconds",
+            ),
         ];
         for (json, field) in cases {
             let input: PickScalingStrategyInput = serde_json::from_value(json.clone()).unwrap();
@@ -1316,17 +1487,41 @@ mod tests {
 
     #[test]
     fn unknown_fields_and_bad_enums_are_rejected() {
-        assert!(serde_json::from_value::<PickScalingStrategyInput>(serde_json::json!({"bogus": 1})).is_err());
-        assert!(serde_json::from_value::<PickScalingStrategyInput>(serde_json::json!({"bottleneck": "network"})).is_err());
-        assert!(serde_json::from_value::<PickScalingStrategyInput>(serde_json::json!({"metrics": {"cpu": 3}})).is_err());
-        assert!(serde_json::from_value::<PickScalingStrategyInput>(serde_json::json!({"needs": {"hype": true}})).is_err());
+        assert!(
+            serde_json::from_value::<PickScalingStrategyInput>(serde_json::json!({"bogus": 1}))
+                .is_err()
+        );
+        assert!(
+            serde_json::from_value::<PickScalingStrategyInput>(
+                serde_json::json!({"bottleneck": "network"})
+            )
+            .is_err()
+        );
+        assert!(
+            serde_json::from_value::<PickScalingStrategyInput>(
+                serde_json::json!({"metrics": {"cpu": 3}})
+            )
+            .is_err()
+        );
+        assert!(
+            serde_json::from_value::<PickScalingStrategyInput>(
+                serde_json::json!({"needs": {"hype": true}})
+            )
+            .is_err()
+        );
     }
 
     #[test]
     fn schema_documents_every_field() {
         let schema = serde_json::to_value(schemars::schema_for!(PickScalingStrategyInput)).unwrap();
         let props = schema["properties"].as_object().unwrap();
-        for key in ["single_server_sufficient", "bottleneck", "workload", "metrics", "needs"] {
+        for key in [
+            "single_server_sufficient",
+            "bottleneck",
+            "workload",
+            "metrics",
+            "needs",
+        ] {
             assert!(props.contains_key(key), "{key}");
         }
         assert!(props["single_server_sufficient"]["description"].is_string());
@@ -1341,23 +1536,38 @@ mod tests {
     }
 
     fn metrics_strategy() -> impl Strategy<Value = Option<ScalingMetrics>> {
-        let a = (opt_f64(), opt_f64(), opt_f64(), opt_f64(), opt_f64(), opt_f64());
-        let b = (any::<Option<bool>>(), opt_f64(), opt_f64(), opt_f64(), opt_f64());
-        proptest::option::of((a, b).prop_map(|((c, m, d, io, st, rw), (li, g, p, slo, lag))| {
-            ScalingMetrics {
-                app_cpu_percent: c,
-                app_memory_percent: m,
-                db_cpu_percent: d,
-                db_io_percent: io,
-                db_storage_percent: st,
-                read_write_ratio: rw,
-                larger_instance_available: li,
-                growth_percent_per_month: g,
-                p99_latency_ms: p,
-                latency_slo_ms: slo,
-                replica_lag_seconds: lag,
-            }
-        }))
+        let a = (
+            opt_f64(),
+            opt_f64(),
+            opt_f64(),
+            opt_f64(),
+            opt_f64(),
+            opt_f64(),
+        );
+        let b = (
+            any::<Option<bool>>(),
+            opt_f64(),
+            opt_f64(),
+            opt_f64(),
+            opt_f64(),
+        );
+        proptest::option::of(
+            (a, b).prop_map(
+                |((c, m, d, io, st, rw), (li, g, p, slo, lag))| ScalingMetrics {
+                    app_cpu_percent: c,
+                    app_memory_percent: m,
+                    db_cpu_percent: d,
+                    db_io_percent: io,
+                    db_storage_percent: st,
+                    read_write_ratio: rw,
+                    larger_instance_available: li,
+                    growth_percent_per_month: g,
+                    p99_latency_ms: p,
+                    latency_slo_ms: slo,
+                    replica_lag_seconds: lag,
+                },
+            ),
+        )
     }
 
     proptest! {

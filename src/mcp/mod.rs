@@ -10,10 +10,10 @@ use std::sync::Arc;
 
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult, CompletionInfo,
-    GetPromptRequestParams, GetPromptResponse, GetSkillRequestParams, GetSkillResult, Implementation,
-    ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListSkillsResult,
-    ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse,
-    Reference, ServerCapabilities, ServerConfig,
+    GetPromptRequestParams, GetPromptResponse, GetSkillRequestParams, GetSkillResult,
+    Implementation, ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult,
+    ListSkillsResult, ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams,
+    ReadResourceResponse, Reference, ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -111,10 +111,24 @@ impl ServerHandler for BackendEngineeringServer {
         request: CallToolRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        let Some(entry) = self.inner.tools.iter().find(|t| t.tool.name == request.name) else {
-            let known: Vec<&str> = self.inner.tools.iter().map(|t| t.tool.name.as_ref()).collect();
+        let Some(entry) = self
+            .inner
+            .tools
+            .iter()
+            .find(|t| t.tool.name == request.name)
+        else {
+            let known: Vec<&str> = self
+                .inner
+                .tools
+                .iter()
+                .map(|t| t.tool.name.as_ref())
+                .collect();
             return Err(ErrorData::invalid_params(
-                format!("unknown tool {:?}; the tools are: {}", request.name, known.join(", ")),
+                format!(
+                    "unknown tool {:?}; the tools are: {}",
+                    request.name,
+                    known.join(", ")
+                ),
                 None,
             ));
         };
@@ -150,7 +164,9 @@ impl ServerHandler for BackendEngineeringServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
-        Ok(ListResourcesResult::with_all_items(resources::list(self.skill())))
+        Ok(ListResourcesResult::with_all_items(resources::list(
+            self.skill(),
+        )))
     }
 
     async fn list_resource_templates(
@@ -158,7 +174,9 @@ impl ServerHandler for BackendEngineeringServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, ErrorData> {
-        Ok(ListResourceTemplatesResult::with_all_items(resources::templates()))
+        Ok(ListResourceTemplatesResult::with_all_items(
+            resources::templates(),
+        ))
     }
 
     async fn read_resource(
@@ -187,8 +205,8 @@ impl ServerHandler for BackendEngineeringServer {
             _ => Vec::new(),
         };
         let total = values.len() as u32;
-        let mut info = CompletionInfo::new(values)
-            .map_err(|e| ErrorData::internal_error(e, None))?;
+        let mut info =
+            CompletionInfo::new(values).map_err(|e| ErrorData::internal_error(e, None))?;
         info.total = Some(total);
         info.has_more = Some(false);
         Ok(CompleteResult::new(info))
@@ -199,7 +217,9 @@ impl ServerHandler for BackendEngineeringServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListSkillsResult, ErrorData> {
-        Ok(ListSkillsResult::with_all_items(vec![resources::manifest(self.skill())]))
+        Ok(ListSkillsResult::with_all_items(vec![resources::manifest(
+            self.skill(),
+        )]))
     }
 
     async fn get_skill(
@@ -211,7 +231,10 @@ impl ServerHandler for BackendEngineeringServer {
             Ok(GetSkillResult::new(resources::manifest(self.skill())))
         } else {
             Err(ErrorData::invalid_params(
-                format!("no skill at {:?}; the skill served is {SKILL_URI}", request.uri),
+                format!(
+                    "no skill at {:?}; the skill served is {SKILL_URI}",
+                    request.uri
+                ),
                 None,
             ))
         }

@@ -100,15 +100,20 @@ pub fn get(
             text.push_str("\n\n");
         }
         text.push_str(skill.skill_md.text);
-        return Ok(GetPromptResult::new(vec![PromptMessage::new_text(Role::User, text)])
-            .with_description("The backend-engineering skill, applied to your task"));
+        return Ok(
+            GetPromptResult::new(vec![PromptMessage::new_text(Role::User, text)])
+                .with_description("The backend-engineering skill, applied to your task"),
+        );
     }
     let Some(t) = task(name) else {
         let known: Vec<_> = std::iter::once(SKILL_PROMPT)
             .chain(TASKS.iter().map(|t| t.prompt))
             .collect();
         return Err(ErrorData::invalid_params(
-            format!("unknown prompt {name:?}; the prompts are: {}", known.join(", ")),
+            format!(
+                "unknown prompt {name:?}; the prompts are: {}",
+                known.join(", ")
+            ),
             None,
         ));
     };
@@ -144,6 +149,8 @@ pub fn get(
         text.push_str(&format!("- {uri}\n"));
     }
     text.push_str("\nRead a section with read_reference (pass the URI) or resources/read; search others with search_references.\n");
-    Ok(GetPromptResult::new(vec![PromptMessage::new_text(Role::User, text)])
-        .with_description(t.description))
+    Ok(
+        GetPromptResult::new(vec![PromptMessage::new_text(Role::User, text)])
+            .with_description(t.description),
+    )
 }

@@ -3,8 +3,8 @@
 
 use rmcp::ErrorData;
 use rmcp::model::{
-    Annotations, ReadResourceResult, Resource, ResourceContents, ResourceTemplate, Role, Skill as McpSkill,
-    SkillFrontmatter, SkillResource, SkillResources,
+    Annotations, ReadResourceResult, Resource, ResourceContents, ResourceTemplate, Role,
+    Skill as McpSkill, SkillFrontmatter, SkillResource, SkillResources,
 };
 
 use crate::content::{Document, REFERENCE_URI_TEMPLATE, REFERENCES_URI_PREFIX, SKILL_URI, Skill};
@@ -42,7 +42,11 @@ pub fn list(skill: &Skill) -> Vec<Resource> {
             .collect();
         out.push(resource(
             doc,
-            format!("Reference: {}. Sections: {}.", doc.title, sections.join("; ")),
+            format!(
+                "Reference: {}. Sections: {}.",
+                doc.title,
+                sections.join("; ")
+            ),
             0.5,
         ));
     }
@@ -74,7 +78,10 @@ pub fn read(skill: &Skill, uri: &str) -> Result<ReadResourceResult, ErrorData> {
             _ => "",
         };
         return Err(ErrorData::resource_not_found(
-            format!("no resource at {uri:?}{hint}; the resources are: {}", known.join(", ")),
+            format!(
+                "no resource at {uri:?}{hint}; the resources are: {}",
+                known.join(", ")
+            ),
             None,
         ));
     };

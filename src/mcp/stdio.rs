@@ -113,7 +113,9 @@ fn reject(line: &[u8]) -> Option<Vec<u8>> {
         Err(e) => Some(error_reply(
             Value::Null,
             -32700,
-            format!("Parse error: the line is not JSON ({e}); send one JSON-RPC 2.0 message per line"),
+            format!(
+                "Parse error: the line is not JSON ({e}); send one JSON-RPC 2.0 message per line"
+            ),
         )),
         Ok(value) => {
             let id = match value.get("id") {
@@ -127,7 +129,9 @@ fn reject(line: &[u8]) -> Option<Vec<u8>> {
             Some(error_reply(
                 id,
                 -32600,
-                format!("Invalid Request: not a JSON-RPC 2.0 message this server accepts ({reason})"),
+                format!(
+                    "Invalid Request: not a JSON-RPC 2.0 message this server accepts ({reason})"
+                ),
             ))
         }
     }
@@ -201,10 +205,20 @@ mod tests {
     async fn lines_are_split_and_long_ones_skipped() {
         let input: &[u8] = b"abc\n0123456789\nxy";
         let mut reader = BufReader::with_capacity(4, input);
-        assert!(matches!(read_line(&mut reader, 5).await.unwrap(), Line::Complete(l) if l == b"abc"));
-        assert!(matches!(read_line(&mut reader, 5).await.unwrap(), Line::TooLong));
-        assert!(matches!(read_line(&mut reader, 5).await.unwrap(), Line::Complete(l) if l == b"xy"));
-        assert!(matches!(read_line(&mut reader, 5).await.unwrap(), Line::Eof));
+        assert!(
+            matches!(read_line(&mut reader, 5).await.unwrap(), Line::Complete(l) if l == b"abc")
+        );
+        assert!(matches!(
+            read_line(&mut reader, 5).await.unwrap(),
+            Line::TooLong
+        ));
+        assert!(
+            matches!(read_line(&mut reader, 5).await.unwrap(), Line::Complete(l) if l == b"xy")
+        );
+        assert!(matches!(
+            read_line(&mut reader, 5).await.unwrap(),
+            Line::Eof
+        ));
     }
 
     #[test]
@@ -212,7 +226,8 @@ mod tests {
         let parse: Value = serde_json::from_slice(&reject(b"not json").unwrap()).unwrap();
         assert_eq!(parse["error"]["code"], -32700);
         assert_eq!(parse["id"], Value::Null);
-        let invalid: Value = serde_json::from_slice(&reject(br#"{"id":7,"foo":1}"#).unwrap()).unwrap();
+        let invalid: Value =
+            serde_json::from_slice(&reject(br#"{"id":7,"foo":1}"#).unwrap()).unwrap();
         assert_eq!(invalid["error"]["code"], -32600);
         assert_eq!(invalid["id"], 7);
         assert!(reject(b"   ").is_none());

@@ -74,11 +74,19 @@ where
                 .open_world(false),
         );
     let handler: Handler = Box::new(move |context, arguments| {
-        let input: I = match serde_json::from_value(serde_json::Value::Object(arguments)) {
+        let value = serde_json::Value::Object(arguments);
+        let input: I = match serde_path_to_error::deserialize(value) {
             Ok(input) => input,
             Err(e) => {
+                let path = e.path().to_string();
+                let at = if path == "." {
+                    String::new()
+                } else {
+                    format!(" at `{path}`")
+                };
                 return error(format!(
-                    "invalid arguments for {name}: {e}. See the tool's inputSchema for the fields and their types."
+                    "invalid arguments for {name}{at}: {}. See the tool's inputSchema for the fields and their types.",
+                    e.inner()
                 ));
             }
         };
@@ -159,7 +167,27 @@ pub fn registry() -> Vec<ToolEntry> {
 }
 
 fn decision_tools() -> Vec<ToolEntry> {
-    Vec::new()
+    use crate::decide::{failure, observability, performance};
+    vec![
+        decision(
+            "plan_slo",
+            observability::TITLE,
+            observability::DESCRIPTION,
+            observability::plan_slo,
+        ),
+        decision(
+            "diagnose_performance",
+            performance::TITLE,
+            performance::DESCRIPTION,
+            performance::diagnose_performance,
+        ),
+        decision(
+            "plan_retries",
+            failure::TITLE,
+            failure::DESCRIPTION,
+            failure::plan_retries,
+        ),
+    ]
 }
 
 fn render_search(out: &crate::search::SearchResponse) -> String {

@@ -1,0 +1,252 @@
+//! The skill's files keep the Agent Skills rules and the project's own writing rules: frontmatter,
+//! resolvable links and anchors, tables of contents that match the headings, section sizes, lengths.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use backend_engineering_mcp::content::markdown::{links, word_count};
+use backend_engineering_mcp::content::{Document, Skill};
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+/// Top-level frontmatter keys the Agent Skills specification defines.
+const SPEC_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "license",
+    "compatibility",
+    "metadata",
+    "allowed-tools",
+];
+const MIN_REFERENCE_WORDS: usize = 3_000;
+const MAX_REFERENCE_WORDS: usize = 6_000;
+const MAX_SECTION_WORDS: usize = 1_200;
+const MAX_SKILL_LINES: usize = 500;
+
+fn skill() -> &'static Skill {
+    Skill::get()
+}
+
+/// Where a document lives on disk (SKILL.md sits in skill/).
+fn disk_path(doc: &Document) -> PathBuf {
+    if doc.path == "SKILL.md" {
+        Path::new(ROOT).join("skill/SKILL.md")
+    } else {
+        Path::new(ROOT).join(&doc.path)
+    }
+}
+
+#[test]
+fn frontmatter_follows_the_agent_skills_rules() {
+    let fm = &skill().frontmatter;
+    let name = fm.scalar("name").expect("name");
+    assert_eq!(name, "backend-engineering");
+    assert!(name.len() <= 64);
+    assert!(
+        name.split('-').all(|part| !part.is_empty()
+            && part
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())),
+        "name must be lowercase letters, digits and single hyphens: {name}"
+    );
+    let description = fm.scalar("description").expect("description");
+    let chars = description.chars().count();
+    assert!(
+        (1..=1024).contains(&chars),
+        "description has {chars} characters"
+    );
+    for key in fm.keys() {
+        assert!(
+            SPEC_KEYS.contains(&key),
+            "unknown top-level frontmatter key {key:?}"
+        );
+    }
+}
+
+#[test]
+fn skill_md_is_under_500_lines_and_carries_the_activation_marker() {
+    let text = skill().skill_md.text;
+    let lines = text.lines().count();
+    assert!(lines < MAX_SKILL_LINES, "SKILL.md has {lines} lines");
+    assert!(text.contains("🧢"));
+    for task in backend_engineering_mcp::content::tasks::TASKS {
+        assert!(
+            task.section(skill()).is_some(),
+            "SKILL.md lacks the task {:?}",
+            task.heading
+        );
+    }
+}
+
+#[test]
+fn embedded_references_are_exactly_the_files_on_disk() {
+    let on_disk: BTreeSet<String> = std::fs::read_dir(Path::new(ROOT).join("references"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".md"))
+        .collect();
+    let embedded: BTreeSet<String> = skill().references.iter().map(|d| d.name.clone()).collect();
+    assert_eq!(on_disk, embedded);
+    for doc in skill().documents() {
+        let bytes = std::fs::read_to_string(disk_path(doc)).unwrap();
+        assert_eq!(
+            bytes, doc.text,
+            "{} differs from the embedded copy",
+            doc.path
+        );
+    }
+    // The skill folder reaches the references (what `npx skills add` copies).
+    for doc in &skill().references {
+        assert!(
+            Path::new(ROOT).join("skill").join(&doc.path).is_file(),
+            "skill/{} missing",
+            doc.path
+        );
+    }
+}
+
+#[test]
+fn every_relative_link_and_anchor_resolves() {
+    let mut problems = Vec::new();
+    for doc in skill().documents() {
+        let base = disk_path(doc);
+        let dir = base.parent().unwrap();
+        for (dest, line) in links(doc.text) {
+            if dest.contains("://") || dest.starts_with("mailto:") {
+                continue;
+            }
+            let (file, anchor) = match dest.split_once('#') {
+                Some((f, a)) => (f, Some(a)),
+                None => (dest.as_str(), None),
+            };
+            let target_doc = if file.is_empty() {
+                Some(doc)
+            } else {
+                let target = dir.join(file);
+                if !target.exists() {
+                    problems.push(format!("{}:{line}: {dest} does not exist", doc.path));
+                    continue;
+                }
+                let canonical = target.canonicalize().unwrap();
+                skill()
+                    .documents()
+                    .find(|d| disk_path(d).canonicalize().ok() == Some(canonical.clone()))
+            };
+            if let Some(anchor) = anchor {
+                match target_doc {
+                    Some(t) if t.section(anchor).is_some() => {}
+                    _ => problems.push(format!(
+                        "{}:{line}: anchor #{anchor} of {dest} does not resolve",
+                        doc.path
+                    )),
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn each_reference_has_a_table_of_contents_matching_its_h2_headings() {
+    for doc in &skill().references {
+        let h2: Vec<String> = doc
+            .sections
+            .iter()
+            .filter(|s| s.level == 2)
+            .map(|s| s.anchor.clone())
+            .collect();
+        let toc: Vec<String> = links(doc.text)
+            .into_iter()
+            .filter_map(|(dest, _)| dest.strip_prefix('#').map(str::to_string))
+            .filter(|a| h2.contains(a))
+            .collect();
+        // The contents list is the first run of in-file links, before the first H2.
+        let first_h2 = doc
+            .sections
+            .iter()
+            .find(|s| s.level == 2)
+            .expect("an H2")
+            .text;
+        let preamble = &doc.text[..doc.text.find(first_h2).unwrap()];
+        let toc_in_preamble: Vec<String> = links(preamble)
+            .into_iter()
+            .filter_map(|(dest, _)| dest.strip_prefix('#').map(str::to_string))
+            .collect();
+        assert_eq!(
+            toc_in_preamble, h2,
+            "{}: contents list vs H2 headings",
+            doc.name
+        );
+        assert!(toc.len() >= h2.len());
+        // One line on when to load it, before the contents.
+        let intro = preamble
+            .lines()
+            .skip(1)
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or_default();
+        assert!(
+            !intro.starts_with("**Contents**") && !intro.starts_with('-'),
+            "{}: no 'when to load' line",
+            doc.name
+        );
+    }
+}
+
+#[test]
+fn sections_are_not_empty_and_not_too_long() {
+    let mut problems = Vec::new();
+    for doc in skill().documents() {
+        for section in doc.sections.iter().filter(|s| s.level >= 2) {
+            let body: String = section.text.lines().skip(1).collect::<Vec<_>>().join("\n");
+            let words = word_count(&body);
+            if words == 0 {
+                problems.push(format!("{}#{} is empty", doc.name, section.anchor));
+            }
+            if words > MAX_SECTION_WORDS {
+                problems.push(format!(
+                    "{}#{} has {words} words (limit {MAX_SECTION_WORDS})",
+                    doc.name, section.anchor
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn references_are_3000_to_6000_words() {
+    for doc in &skill().references {
+        let words = word_count(doc.text);
+        assert!(
+            (MIN_REFERENCE_WORDS..=MAX_REFERENCE_WORDS).contains(&words),
+            "{} has {words} words",
+            doc.name
+        );
+    }
+}
+
+#[test]
+fn anchors_are_unique_within_each_document() {
+    for doc in skill().documents() {
+        let mut seen = BTreeSet::new();
+        for s in &doc.sections {
+            assert!(
+                seen.insert(&s.anchor),
+                "{}: duplicate heading anchor {}",
+                doc.name,
+                s.anchor
+            );
+        }
+    }
+}
+
+#[test]
+fn every_task_reading_uri_resolves() {
+    for task in backend_engineering_mcp::content::tasks::TASKS {
+        for uri in task.reading_uris() {
+            assert!(
+                skill().resolve_uri(&uri).is_some_and(|(_, s)| s.is_some()),
+                "{uri}"
+            );
+        }
+    }
+}
