@@ -69,6 +69,8 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Walk the scaling decision tree (e.g. `--set single_server_sufficient=false --set bottleneck=data`).
+    Scaling(DecisionArgs),
     /// Plan an SLO: error budget and multiwindow burn-rate alerts (e.g. `--set target_percent=99.9`).
     Slo(DecisionArgs),
     /// Diagnose slowness with the five-step checklist (e.g. `--set cpu_percent=95`).
@@ -76,6 +78,13 @@ pub enum Command {
     /// Plan retries, backoff, timeout and circuit breaker for a failing call
     /// (e.g. `--set failure=http_503 --set idempotent=true`).
     Retries(DecisionArgs),
+    /// Audit a service against the minimum security checklist (e.g. `--set password_hashing=md5`).
+    AuditSecurity(DecisionArgs),
+    /// Choose an API style, pagination, versioning and rate limiting
+    /// (e.g. `--set 'needs=["crud"]' --set consumers=public`).
+    ApiStyle(DecisionArgs),
+    /// Choose ACID, outbox or a saga (e.g. `--set strong_consistency_required=false`).
+    Consistency(DecisionArgs),
     /// Print a reference document, or one section of it.
     Read {
         /// File name (security.md), stem (security) or URI.
@@ -281,6 +290,24 @@ fn run_inner(command: Command) -> anyhow::Result<()> {
                 print_text(&response.text)
             }
         }
+        Command::Scaling(args) => run_decision(
+            &args,
+            args.object()?,
+            crate::decide::scaling::pick_scaling_strategy,
+        ),
+        Command::AuditSecurity(args) => run_decision(
+            &args,
+            args.object()?,
+            crate::decide::security::audit_security,
+        ),
+        Command::ApiStyle(args) => {
+            run_decision(&args, args.object()?, crate::decide::api::choose_api_style)
+        }
+        Command::Consistency(args) => run_decision(
+            &args,
+            args.object()?,
+            crate::decide::consistency::plan_data_consistency,
+        ),
         Command::Slo(args) => run_decision(
             &args,
             args.object()?,

@@ -31,9 +31,11 @@ pub const DEFAULT_MAX_TOKENS: usize = 4_000;
 /// Largest token budget accepted.
 pub const MAX_MAX_TOKENS: usize = 50_000;
 /// Boost of a match in a section's heading path over one in its body.
-const HEADING_BOOST: f32 = 3.0;
+const HEADING_BOOST: f32 = 1.3;
 /// Boost of a match in the document title.
-const TITLE_BOOST: f32 = 1.5;
+const TITLE_BOOST: f32 = 0.3;
+/// Boost of a match in the section's first paragraph (where the rule is stated).
+const LEAD_BOOST: f32 = 1.0;
 /// Memory budget of the one-shot index writer (the references are well under 1 MB of text).
 const WRITER_MEMORY_BYTES: usize = 15_000_000;
 /// Characters in a snippet.
@@ -132,6 +134,7 @@ struct Fields {
     heading: Field,
     title: Field,
     body: Field,
+    lead: Field,
     ordinal: Field,
 }
 
@@ -164,7 +167,8 @@ impl SearchIndex {
             reference: builder.add_text_field("reference", STRING),
             heading: builder.add_text_field("heading", text.clone()),
             title: builder.add_text_field("title", text.clone()),
-            body: builder.add_text_field("body", text),
+            body: builder.add_text_field("body", text.clone()),
+            lead: builder.add_text_field("lead", text),
             ordinal: builder.add_u64_field("ordinal", STORED),
         };
         // One segment, written on this thread: no writer threads to start, no merges to wait for.
@@ -181,6 +185,7 @@ impl SearchIndex {
                     fields.heading => section.heading_path.as_str(),
                     fields.title => document.title.as_str(),
                     fields.body => section.text,
+                    fields.lead => lead_paragraph(section.text),
                     fields.ordinal => ordinal,
                 ))?;
                 entries.push(Entry {
@@ -193,8 +198,11 @@ impl SearchIndex {
         let index = writer.finalize()?;
         index.tokenizers().register(TOKENIZER, analyzer());
         let reader = index.reader()?;
-        let mut parser =
-            QueryParser::for_index(&index, vec![fields.heading, fields.title, fields.body]);
+        let mut parser = QueryParser::for_index(
+            &index,
+            vec![fields.heading, fields.title, fields.body, fields.lead],
+        );
+        parser.set_field_boost(fields.lead, LEAD_BOOST);
         parser.set_field_boost(fields.heading, HEADING_BOOST);
         parser.set_field_boost(fields.title, TITLE_BOOST);
         Ok(Self {
@@ -334,6 +342,15 @@ impl SearchIndex {
             tokens_returned: max_tokens - budget_left,
         })
     }
+}
+
+/// The first paragraph after the heading line.
+fn lead_paragraph(section: &str) -> &str {
+    let after_heading = section
+        .split_once('\n')
+        .map_or("", |(_, rest)| rest)
+        .trim_start();
+    after_heading.split("\n\n").next().unwrap_or_default()
 }
 
 /// Name of the analyzer for every text field.

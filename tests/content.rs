@@ -250,3 +250,14 @@ fn every_task_reading_uri_resolves() {
         }
     }
 }
+
+#[test]
+fn every_section_a_decision_tool_may_cite_resolves() {
+    for (file, anchor) in backend_engineering_mcp::decide::common::CITABLE_SECTIONS {
+        let uri = backend_engineering_mcp::decide::common::reference_uri(file, anchor);
+        assert!(
+            skill().resolve_uri(&uri).is_some_and(|(_, s)| s.is_some()),
+            "{uri} does not resolve"
+        );
+    }
+}

@@ -317,7 +317,7 @@ fn additional_reason(need: ApiNeed, primary: ApiStyle) -> String {
             .to_string(),
         ApiNeed::FlexibleQueries => format!(
             "Add a GraphQL endpoint for the screens that need flexible field selection; keep the {} \
-             API for the rest. If most consumers end up on GraphQL, make it the primary.",
+             API for everything else. If most consumers end up on GraphQL, make it the primary.",
             primary.display_name()
         ),
         ApiNeed::InternalHighPerformance => {

@@ -599,9 +599,12 @@ fn check_password(i: &AuditSecurityInput) -> Check {
                  leaked hashes fall quickly. The checklist minimum is bcrypt/argon2. {owasp}",
                 hashing_name(alg)
             ),
-            "Move to argon2id (m=19 MiB, t=2, p=1) or bcrypt (cost 10+): wrap the existing hashes \
-             (argon2id(sha256(password))) now, and replace them with plain argon2id at each user's \
-             next login.",
+            format!(
+                "Move to argon2id (m=19 MiB, t=2, p=1) or bcrypt (cost 10+): wrap the existing hashes \
+                 (argon2id({}(password))) now, and replace them with plain argon2id at each user's \
+                 next login.",
+                hashing_name(alg)
+            ),
         ),
         Some(PasswordHashing::Plaintext) => fail(
             Severity::Critical,
@@ -1115,7 +1118,7 @@ impl fmt::Display for AuditSecurityOutput {
             let status = match item.status {
                 Status::Pass => "PASS",
                 Status::Fail => "FAIL",
-                Status::Unknown => "????",
+                Status::Unknown => "UNKNOWN",
             };
             let sev = match item.severity {
                 Some(Severity::Critical) => " (critical)",

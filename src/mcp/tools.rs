@@ -167,8 +167,14 @@ pub fn registry() -> Vec<ToolEntry> {
 }
 
 fn decision_tools() -> Vec<ToolEntry> {
-    use crate::decide::{failure, observability, performance};
+    use crate::decide::{api, consistency, failure, observability, performance, scaling, security};
     vec![
+        decision(
+            "pick_scaling_strategy",
+            scaling::TITLE,
+            scaling::DESCRIPTION,
+            scaling::pick_scaling_strategy,
+        ),
         decision(
             "plan_slo",
             observability::TITLE,
@@ -182,10 +188,28 @@ fn decision_tools() -> Vec<ToolEntry> {
             performance::diagnose_performance,
         ),
         decision(
+            "audit_security",
+            security::TITLE,
+            security::DESCRIPTION,
+            security::audit_security,
+        ),
+        decision(
+            "choose_api_style",
+            api::TITLE,
+            api::DESCRIPTION,
+            api::choose_api_style,
+        ),
+        decision(
             "plan_retries",
             failure::TITLE,
             failure::DESCRIPTION,
             failure::plan_retries,
+        ),
+        decision(
+            "plan_data_consistency",
+            consistency::TITLE,
+            consistency::DESCRIPTION,
+            consistency::plan_data_consistency,
         ),
     ]
 }
