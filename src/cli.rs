@@ -69,6 +69,20 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Review a schema or migration (DDL) against the skill's rules: indexes, keys, types, safe migrations.
+    ReviewSchema {
+        /// The SQL file to review, or `-` for stdin (at most 1 MiB).
+        file: String,
+        /// SQL dialect: postgres (default), mysql, sqlite, generic.
+        #[arg(long)]
+        dialect: Option<String>,
+        /// An access pattern to check against the indexes (a SQL query); repeatable.
+        #[arg(long = "query", value_name = "SQL")]
+        queries: Vec<String>,
+        /// Print the structured findings as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Walk the scaling decision tree (e.g. `--set single_server_sufficient=false --set bottleneck=data`).
     Scaling(DecisionArgs),
     /// Plan an SLO: error budget and multiwindow burn-rate alerts (e.g. `--set target_percent=99.9`).
@@ -289,6 +303,27 @@ fn run_inner(command: Command) -> anyhow::Result<()> {
             } else {
                 print_text(&response.text)
             }
+        }
+        Command::ReviewSchema {
+            file,
+            dialect,
+            queries,
+            json,
+        } => {
+            let ddl = read_file(&file)?;
+            let mut object = serde_json::Map::new();
+            object.insert("ddl".into(), ddl.into());
+            if let Some(dialect) = dialect {
+                object.insert("dialect".into(), dialect.into());
+            }
+            if !queries.is_empty() {
+                object.insert("queries".into(), queries.into());
+            }
+            let args = DecisionArgs {
+                json,
+                ..DecisionArgs::default()
+            };
+            run_decision(&args, object, crate::decide::schema::review_schema)
         }
         Command::Scaling(args) => run_decision(
             &args,

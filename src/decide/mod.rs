@@ -12,4 +12,5 @@ pub mod failure;
 pub mod observability;
 pub mod performance;
 pub mod scaling;
+pub mod schema;
 pub mod security;

@@ -16,7 +16,7 @@ use sqlparser::ast::{
     CharacterLength, ColumnDef, ColumnOption, CreateIndex, CreateTable, DataType, ExactNumberInfo,
     Expr, ForeignKeyConstraint, FromTable, FunctionArg, FunctionArgExpr, FunctionArguments, Ident,
     IndexColumn, IndexType, JoinConstraint, JoinOperator, ObjectName, ObjectType, OrderByExpr,
-    OrderByKind, Query, RenameTableNameKind, Select, SelectItem, SetExpr, Spanned, Statement,
+    OrderByKind, Query, RenameTableNameKind, Select, SelectItem, SetExpr, Statement,
     TableConstraint, TableFactor, TableWithJoins, TimezoneInfo, UpdateTableFromKind, Value,
 };
 use sqlparser::dialect::{Dialect, GenericDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
@@ -143,7 +143,8 @@ pub struct Finding {
     /// Rule id: `missing-primary-key`, `unindexed-foreign-key`, `query-not-covered`, `redundant-index`,
     /// `plaintext-secret`, `float-money`, `destructive-migration`, `not-null-without-default`,
     /// `blocking-index-build`, `blocking-foreign-key-validation`, `blocking-set-not-null`,
-    /// `column-type-change`, `timestamp-without-time-zone` or `query-table-unknown`.
+    /// `column-type-change`, `timestamp-without-time-zone`, `inline-references-ignored` (MySQL) or
+    /// `query-table-unknown`.
     pub rule: String,
     /// `high`, `medium` or `low`.
     pub severity: Severity,
@@ -375,7 +376,8 @@ pub fn review_schema(input: &ReviewSchemaInput) -> Result<ReviewSchemaOutput, De
     }
     if input.ddl.trim().is_empty() {
         return Err(DecideError::InvalidInput(
-            "ddl: empty; pass the CREATE TABLE / CREATE INDEX / ALTER TABLE statements to review".into(),
+            "ddl: empty; pass the CREATE TABLE / CREATE INDEX / ALTER TABLE statements to review"
+                .into(),
         ));
     }
     let queries: &[String] = input.queries.as_deref().unwrap_or(&[]);
@@ -399,7 +401,7 @@ pub fn review_schema(input: &ReviewSchemaInput) -> Result<ReviewSchemaOutput, De
         }
     }
 
-    let statements = parse_sql(dialect, &input.ddl, "ddl")?;
+    let (statements, lines) = parse_sql(dialect, &input.ddl, "ddl")?;
     if statements.is_empty() {
         return Err(DecideError::InvalidInput(
             "ddl: no SQL statement found (only comments or semicolons)".into(),
@@ -407,12 +409,12 @@ pub fn review_schema(input: &ReviewSchemaInput) -> Result<ReviewSchemaOutput, De
     }
     let mut parsed_queries = Vec::with_capacity(queries.len());
     for (i, q) in queries.iter().enumerate() {
-        parsed_queries.push(parse_sql(dialect, q, &format!("queries[{i}]"))?);
+        parsed_queries.push(parse_sql(dialect, q, &format!("queries[{i}]"))?.0);
     }
 
     let mut reviewer = Reviewer::new(dialect, &statements);
     for (i, st) in statements.iter().enumerate() {
-        reviewer.statement(i, st);
+        reviewer.statement(i, st, lines.get(i).copied());
     }
     reviewer.catalog_rules();
     let base = statements.len();
@@ -422,10 +424,17 @@ pub fn review_schema(input: &ReviewSchemaInput) -> Result<ReviewSchemaOutput, De
     Ok(reviewer.into_output(!queries.is_empty()))
 }
 
-fn parse_sql(dialect: SqlDialect, sql: &str, field: &str) -> Result<Vec<Statement>, DecideError> {
+/// Parses `sql`; also returns the 1-based start line of each statement when the token scan and the
+/// parser agree on the statement count (the syntax tree's own spans are not used: computing them
+/// recurses far deeper than parsing does).
+fn parse_sql(
+    dialect: SqlDialect,
+    sql: &str,
+    field: &str,
+) -> Result<(Vec<Statement>, Vec<u64>), DecideError> {
     let d = dialect.parser_dialect();
-    check_complexity(&*d, sql, field, dialect)?;
-    Parser::parse_sql(&*d, sql).map_err(|e| {
+    let lines = check_complexity(&*d, sql, field, dialect)?;
+    let statements = Parser::parse_sql(&*d, sql).map_err(|e| {
         let why = match e {
             ParserError::TokenizerError(s) | ParserError::ParserError(s) => s,
             ParserError::RecursionLimitExceeded => {
@@ -436,32 +445,53 @@ fn parse_sql(dialect: SqlDialect, sql: &str, field: &str) -> Result<Vec<Statemen
             "{field}: does not parse as {}: {why}",
             dialect.label()
         ))
-    })
+    })?;
+    let lines = if lines.len() == statements.len() {
+        lines
+    } else {
+        Vec::new()
+    };
+    Ok((statements, lines))
 }
 
 /// Refuses inputs whose expressions chain so many tokens, or nest so deeply, that parsing and walking
-/// them would risk the stack. Works on tokens, so it never recurses itself.
+/// them would risk the stack. Works on tokens, so it never recurses itself. Returns the start line of
+/// each statement (each run of tokens between top-level semicolons).
 fn check_complexity(
     d: &dyn Dialect,
     sql: &str,
     field: &str,
     dialect: SqlDialect,
-) -> Result<(), DecideError> {
-    let tokens = Tokenizer::new(d, sql).tokenize_with_location().map_err(|e| {
-        DecideError::InvalidInput(format!(
-            "{field}: does not parse as {}: {e}",
-            dialect.label()
-        ))
-    })?;
+) -> Result<Vec<u64>, DecideError> {
+    let tokens = Tokenizer::new(d, sql)
+        .tokenize_with_location()
+        .map_err(|e| {
+            DecideError::InvalidInput(format!(
+                "{field}: does not parse as {}: {e}",
+                dialect.label()
+            ))
+        })?;
     let mut levels: Vec<usize> = vec![0];
     let mut path: usize = 0;
+    let mut lines: Vec<u64> = Vec::new();
+    let mut at_start = true;
     for t in &tokens {
+        if at_start
+            && !matches!(
+                t.token,
+                Token::Whitespace(_) | Token::SemiColon | Token::EOF
+            )
+        {
+            lines.push(t.span.start.line);
+            at_start = false;
+        }
         match &t.token {
             Token::Whitespace(_) => {}
             Token::SemiColon => {
                 levels.clear();
                 levels.push(0);
                 path = 0;
+                at_start = true;
             }
             Token::LParen | Token::LBracket | Token::LBrace => {
                 levels.push(0);
@@ -500,7 +530,7 @@ fn check_complexity(
             }
         }
     }
-    Ok(())
+    Ok(lines)
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -632,10 +662,8 @@ impl Ctx {
         for n in names {
             if let Some(idents) = object_idents(n)
                 && idents.len() >= 2
-                && let (Some(last), Some(schema)) = (
-                    idents.last(),
-                    idents.get(idents.len().saturating_sub(2)),
-                )
+                && let (Some(last), Some(schema)) =
+                    (idents.last(), idents.get(idents.len().saturating_sub(2)))
             {
                 ctx.schemas
                     .entry(last.value.to_lowercase())
@@ -792,6 +820,13 @@ impl Ctx {
             ),
         }
     }
+}
+
+/// Case-insensitive comparison without allocating.
+fn eq_ci(a: &str, b: &str) -> bool {
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .eq(b.chars().flat_map(char::to_lowercase))
 }
 
 fn sanitize(s: &str) -> String {
@@ -1269,12 +1304,11 @@ fn secret_kind(name: &str) -> Option<SecretKind> {
     if has("key") {
         let pair = words.windows(2).any(|p| {
             matches!(
+                (p.first().map(String::as_str), p.get(1).map(String::as_str)),
                 (
-                    p.first().map(String::as_str),
-                    p.get(1).map(String::as_str)
-                ),
-                (
-                    Some("api" | "access" | "private" | "signing" | "encryption" | "master" | "auth"),
+                    Some(
+                        "api" | "access" | "private" | "signing" | "encryption" | "master" | "auth"
+                    ),
                     Some("key")
                 )
             )
@@ -1441,7 +1475,10 @@ struct ForeignKey {
     cols: Vec<String>,
     col_display: Vec<String>,
     ref_table: String,
+    ref_sql: String,
     ref_cols: Vec<String>,
+    /// Declared as a column-level `REFERENCES` clause.
+    inline: bool,
     stmt: usize,
     line: Option<u64>,
 }
@@ -1531,12 +1568,16 @@ impl Table {
         }
     }
 
-    fn remove_named(&mut self, name: &str) -> bool {
-        let lname = name.to_lowercase();
-        let matches = |n: &Option<String>| n.as_deref().is_some_and(|n| n.to_lowercase() == lname);
+    /// Removes the indexes and/or foreign keys with this name; true when something was removed.
+    fn remove_named(&mut self, name: &str, indexes: bool, fks: bool) -> bool {
+        let matches = |n: &Option<String>| n.as_deref().is_some_and(|n| eq_ci(n, name));
         let before = self.indexes.len() + self.fks.len();
-        self.indexes.retain(|i| !matches(&i.name));
-        self.fks.retain(|f| !matches(&f.name));
+        if indexes {
+            self.indexes.retain(|i| !matches(&i.name));
+        }
+        if fks {
+            self.fks.retain(|f| !matches(&f.name));
+        }
         before != self.indexes.len() + self.fks.len()
     }
 }
@@ -1666,6 +1707,8 @@ struct Reviewer {
     /// Query findings already emitted, by (table key, recommended columns) -> finding index.
     query_fixes: HashMap<(String, Vec<String>), usize>,
     unknown_tables_noted: HashSet<(usize, String)>,
+    /// Lower-case index name -> key of the table it was created on (for DROP INDEX without ON).
+    index_homes: HashMap<String, String>,
 }
 
 struct Loc {
@@ -1682,19 +1725,33 @@ impl Reviewer {
             pending_drops: HashMap::new(),
             query_fixes: HashMap::new(),
             unknown_tables_noted: HashSet::new(),
+            index_homes: HashMap::new(),
         }
     }
 
-    fn statement(&mut self, pos: usize, st: &Statement) {
-        let line = {
-            let l = st.span().start.line;
-            if l > 0 { Some(l) } else { None }
-        };
+    fn statement(&mut self, pos: usize, st: &Statement, line: Option<u64>) {
         let loc = Loc { pos, line };
         match st {
-            Statement::CreateTable(ct) => self.create_table(ct, &loc),
-            Statement::CreateIndex(ci) => self.create_index(ci, &loc),
-            Statement::AlterTable(at) => self.alter_table(at, &loc),
+            Statement::CreateTable(ct) => {
+                self.create_table(ct, &loc);
+                self.register_indexes(&ct.name, pos);
+            }
+            Statement::CreateIndex(ci) => {
+                self.create_index(ci, &loc);
+                self.register_indexes(&ci.table_name, pos);
+            }
+            Statement::AlterTable(at) => {
+                self.alter_table(at, &loc);
+                self.register_indexes(&at.name, pos);
+                for op in &at.operations {
+                    if let AlterTableOperation::RenameTable {
+                        table_name: RenameTableNameKind::As(n) | RenameTableNameKind::To(n),
+                    } = op
+                    {
+                        self.register_indexes(n, pos);
+                    }
+                }
+            }
             Statement::Drop {
                 object_type,
                 names,
@@ -1777,7 +1834,7 @@ impl Reviewer {
         t.temporary = ct.temporary;
         t.complete = !ct.columns.is_empty();
         for def in &ct.columns {
-            add_column(&self.ctx, &mut t, def, loc);
+            add_column(&self.ctx, &mut t, def, loc, true);
             check_column_type(
                 &self.ctx,
                 &name,
@@ -1791,7 +1848,8 @@ impl Reviewer {
         for c in &ct.constraints {
             apply_constraint(&self.ctx, &mut t, c, loc);
         }
-        if ct.columns.is_empty() && (ct.query.is_some() || ct.like.is_some() || ct.clone.is_some()) {
+        if ct.columns.is_empty() && (ct.query.is_some() || ct.like.is_some() || ct.clone.is_some())
+        {
             self.out.notes.push(format!(
                 "statement {}: CREATE TABLE {} copies its columns from another table or query; its keys \
                  and indexes were not reviewed",
@@ -1815,11 +1873,8 @@ impl Reviewer {
             .as_ref()
             .and_then(object_idents)
             .and_then(|v| v.last().map(|i| self.ctx.ident_display(i)));
-        let (cols, col_display): (Vec<_>, Vec<_>) = ci
-            .columns
-            .iter()
-            .map(|c| index_col(&self.ctx, c))
-            .unzip();
+        let (cols, col_display): (Vec<_>, Vec<_>) =
+            ci.columns.iter().map(|c| index_col(&self.ctx, c)).unzip();
         let index = Index {
             name: index_name.clone(),
             cols,
@@ -1843,13 +1898,13 @@ impl Reviewer {
             }
         }
         if self.ctx.dialect == SqlDialect::Postgres && !ci.concurrently && !created {
-            let mut fixed = ci.clone();
-            fixed.concurrently = true;
+            // Display writes "CREATE [UNIQUE ]INDEX " first; insert the keyword after it (no clone of the
+            // statement: cloning a deep predicate recurses far more than displaying it).
+            let fixed = ci.to_string().replacen("INDEX ", "INDEX CONCURRENTLY ", 1);
             let fix = format!(
-                "{};\n-- CONCURRENTLY builds without blocking writes; it cannot run inside a transaction block \
+                "{fixed};\n-- CONCURRENTLY builds without blocking writes; it cannot run inside a transaction block \
                  (disable the migration's transaction for this step). If it fails, DROP INDEX CONCURRENTLY \
-                 the INVALID leftover and retry.",
-                Statement::CreateIndex(fixed)
+                 the INVALID leftover and retry."
             );
             self.out.push(
                 loc.pos,
@@ -1928,11 +1983,19 @@ impl Reviewer {
                 AlterTableOperation::AlterColumn { column_name, op } => {
                     self.alter_column(&name, column_name, op, created, loc)
                 }
-                AlterTableOperation::DropConstraint { name: cname, .. }
-                | AlterTableOperation::DropForeignKey { name: cname, .. }
-                | AlterTableOperation::DropIndex { name: cname } => {
+                AlterTableOperation::DropConstraint { name: cname, .. } => {
                     if let Some(t) = self.catalog.get_mut(&name.key) {
-                        t.remove_named(&cname.value);
+                        t.remove_named(&cname.value, true, true);
+                    }
+                }
+                AlterTableOperation::DropForeignKey { name: cname, .. } => {
+                    if let Some(t) = self.catalog.get_mut(&name.key) {
+                        t.remove_named(&cname.value, false, true);
+                    }
+                }
+                AlterTableOperation::DropIndex { name: cname } => {
+                    if let Some(t) = self.catalog.get_mut(&name.key) {
+                        t.remove_named(&cname.value, true, false);
                     }
                 }
                 AlterTableOperation::DropPrimaryKey { .. } => {
@@ -1949,7 +2012,7 @@ impl Reviewer {
         let Some(t) = self.catalog.get_mut(&name.key) else {
             return;
         };
-        add_column(&self.ctx, t, def, loc);
+        add_column(&self.ctx, t, def, loc, false);
         let key = def.name.value.to_lowercase();
         let (not_null, has_default) = t
             .column(&key)
@@ -1971,11 +2034,25 @@ impl Reviewer {
         let ty = def.data_type.to_string();
         let c = self.ctx.q(&col);
         let tsql = &name.sql;
-        let constraint = self
-            .ctx
-            .q(&format!("{}_{}_not_null", sanitize(&name.short), sanitize(&col)));
+        let constraint = self.ctx.q(&format!(
+            "{}_{}_not_null",
+            sanitize(&name.short),
+            sanitize(&col)
+        ));
         let (why, fix) = match self.ctx.dialect {
-            SqlDialect::Postgres | SqlDialect::Generic => (
+            SqlDialect::Generic => (
+                "most databases reject it once the table has rows (they would be NULL) or rewrite the \
+                 whole table under a lock",
+                format!(
+                    "-- 1. add the column nullable:\n\
+                     ALTER TABLE {tsql} ADD COLUMN {c} {ty};\n\
+                     -- 2. deploy code that writes {col}; backfill old rows in small batches (repeat until 0 rows):\n\
+                     UPDATE {tsql} SET {c} = <value> WHERE {c} IS NULL AND <primary key in the next batch>;\n\
+                     -- 3. enforce it:\n\
+                     ALTER TABLE {tsql} ALTER COLUMN {c} SET NOT NULL;"
+                ),
+            ),
+            SqlDialect::Postgres => (
                 "PostgreSQL rejects it as soon as the table has a row (existing rows would be NULL), and a \
                  NOT NULL added later scans the table under an ACCESS EXCLUSIVE lock",
                 format!(
@@ -2113,7 +2190,10 @@ impl Reviewer {
                         format!(
                             "{}_{}_fkey",
                             sanitize(&name.short),
-                            cols.iter().map(|c| sanitize(c)).collect::<Vec<_>>().join("_")
+                            cols.iter()
+                                .map(|c| sanitize(c))
+                                .collect::<Vec<_>>()
+                                .join("_")
                         )
                     });
                 let mut fk_sql = fk.clone();
@@ -2169,9 +2249,11 @@ impl Reviewer {
                 if self.ctx.dialect == SqlDialect::Postgres && !created {
                     let col = self.ctx.ident_display(column);
                     let c = self.ctx.q(&col);
-                    let cn = self
-                        .ctx
-                        .q(&format!("{}_{}_not_null", sanitize(&name.short), sanitize(&col)));
+                    let cn = self.ctx.q(&format!(
+                        "{}_{}_not_null",
+                        sanitize(&name.short),
+                        sanitize(&col)
+                    ));
                     let t = &name.sql;
                     self.out.push(
                         loc.pos,
@@ -2237,7 +2319,9 @@ impl Reviewer {
             c.has_default = options.iter().any(|o| {
                 matches!(
                     o,
-                    ColumnOption::Default(_) | ColumnOption::Generated { .. } | ColumnOption::Identity(_)
+                    ColumnOption::Default(_)
+                        | ColumnOption::Generated { .. }
+                        | ColumnOption::Identity(_)
                 ) || is_auto_increment(o)
             });
         }
@@ -2383,9 +2467,11 @@ impl Reviewer {
         let keys = pk
             .map(|v| self.ctx.cols_sql(&v))
             .unwrap_or_else(|| "<primary key>".to_string());
-        let backup = self
-            .ctx
-            .q(&format!("{}_{}_backup", sanitize(&name.short), sanitize(&col)));
+        let backup = self.ctx.q(&format!(
+            "{}_{}_backup",
+            sanitize(&name.short),
+            sanitize(&col)
+        ));
         let fix = format!(
             "-- 1. contract the code first: deploy a release that neither reads nor writes {col} (ignore it in \
              the ORM) and let it run\n\
@@ -2538,20 +2624,38 @@ impl Reviewer {
         if let Some(tn) = table {
             let key = self.ctx.table_name(tn).key;
             if let Some(t) = self.catalog.get_mut(&key) {
-                t.remove_named(&iname);
+                t.remove_named(&iname, true, false);
             }
             return;
         }
+        // Only indexes the script created can be removed; others were never in the catalog.
+        let Some(key) = self.index_homes.remove(&iname.to_lowercase()) else {
+            return;
+        };
+        if self
+            .catalog
+            .get_mut(&key)
+            .is_some_and(|t| t.remove_named(&iname, true, false))
+        {
+            return;
+        }
+        // The table was renamed since: fall back to a scan.
         for t in self.catalog.tables.iter_mut().filter(|t| !t.dropped) {
-            let lname = iname.to_lowercase();
-            let before = t.indexes.len();
-            t.indexes.retain(|i| {
-                !i.name
-                    .as_deref()
-                    .is_some_and(|m| m.to_lowercase() == lname)
-            });
-            if t.indexes.len() != before {
+            if t.remove_named(&iname, true, false) {
                 return;
+            }
+        }
+    }
+
+    /// Records the names of the indexes statement `pos` added to `table`, so that a later DROP INDEX
+    /// finds them without scanning every table. Indexes are appended, so the new ones are at the end.
+    fn register_indexes(&mut self, table: &ObjectName, pos: usize) {
+        let key = self.ctx.table_name(table).key;
+        if let Some(t) = self.catalog.get(&key) {
+            for i in t.indexes.iter().rev().take_while(|i| i.stmt == pos) {
+                if let Some(n) = &i.name {
+                    self.index_homes.insert(n.to_lowercase(), key.clone());
+                }
             }
         }
     }
@@ -2580,6 +2684,49 @@ impl Reviewer {
                     ref_schema("choosing-primary-keys"),
                 );
             }
+            // inline-references-ignored (MySQL before 9.0)
+            if dialect == SqlDialect::Mysql {
+                for fk in t.fks.iter().filter(|f| f.inline) {
+                    let cname = format!(
+                        "fk_{}_{}",
+                        sanitize(&t.name.short),
+                        fk.col_display
+                            .iter()
+                            .map(|c| sanitize(c))
+                            .collect::<Vec<_>>()
+                            .join("_")
+                    );
+                    let ref_cols = if fk.ref_cols.is_empty() {
+                        "<referenced key>".to_string()
+                    } else {
+                        self.ctx.cols_sql(&fk.ref_cols)
+                    };
+                    self.out.push(
+                        fk.stmt,
+                        fk.line,
+                        "inline-references-ignored",
+                        Severity::Medium,
+                        &t.name.display,
+                        fk.col_display.clone(),
+                        format!(
+                            "{}.{} uses a column-level REFERENCES {}: MySQL before 9.0 parses it and silently \
+                             ignores it, so no foreign key is created (no integrity check, and no index on the \
+                             column). Declare it as a table-level FOREIGN KEY constraint.",
+                            t.name.display,
+                            fk.col_display.join(", "),
+                            fk.ref_table
+                        ),
+                        format!(
+                            "ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({ref_cols});",
+                            t.name.sql,
+                            self.ctx.q(&cname),
+                            self.ctx.cols_sql(&fk.col_display),
+                            fk.ref_sql
+                        ),
+                        ref_schema("indexing-foreign-keys"),
+                    );
+                }
+            }
             // unindexed-foreign-key
             if dialect != SqlDialect::Mysql {
                 for fk in &t.fks {
@@ -2587,9 +2734,13 @@ impl Reviewer {
                         continue;
                     }
                     let who = match dialect {
-                        SqlDialect::Postgres => "PostgreSQL does not index foreign key columns itself",
+                        SqlDialect::Postgres => {
+                            "PostgreSQL does not index foreign key columns itself"
+                        }
                         SqlDialect::Sqlite => "SQLite does not index foreign key columns itself",
-                        _ => "most databases (PostgreSQL, SQLite) do not index foreign key columns themselves (MySQL InnoDB does)",
+                        _ => {
+                            "most databases (PostgreSQL, SQLite) do not index foreign key columns themselves (MySQL InnoDB does)"
+                        }
                     };
                     self.out.push(
                         fk.stmt,
@@ -2619,7 +2770,10 @@ impl Reviewer {
             // redundant-index
             for (ai, a) in t.indexes.iter().enumerate() {
                 if let Some(b) = redundant_with(t, ai, a) {
-                    let name = a.name.clone().unwrap_or_else(|| "<unnamed index>".to_string());
+                    let name = a
+                        .name
+                        .clone()
+                        .unwrap_or_else(|| "<unnamed index>".to_string());
                     let fix = if a.name.is_some() {
                         self.ctx.drop_index_sql(&t.name, &name)
                     } else {
@@ -2659,7 +2813,7 @@ impl Reviewer {
         if dialect == SqlDialect::Mysql {
             for t in self.catalog.tables.iter_mut().filter(|t| !t.dropped) {
                 let mut extra = Vec::new();
-                for fk in &t.fks {
+                for fk in t.fks.iter().filter(|f| !f.inline) {
                     if fk.cols.is_empty() || t.indexes.iter().any(|i| serves_fk(i, &fk.cols)) {
                         continue;
                     }
@@ -2701,9 +2855,7 @@ impl Reviewer {
             ..
         } = walker;
         for n in notes {
-            self.out
-                .notes
-                .push(format!("queries[{qi}]: {n}"));
+            self.out.notes.push(format!("queries[{qi}]: {n}"));
         }
         if depth_exceeded {
             self.out.notes.push(format!(
@@ -2852,6 +3004,7 @@ impl Reviewer {
         let mut fix = self.ctx.create_index_sql(&t.name, &rec_display);
         if let Some(i) = &partial
             && !i.unique
+            && !i.implicit
             && let (Some(name), Some(cols)) = (&i.name, i.plain_cols())
             && cols.len() < rec.len()
             && cols.iter().zip(rec.iter()).all(|(a, b)| *a == b.as_str())
@@ -2885,14 +3038,15 @@ impl Reviewer {
     }
 
     fn into_output(self, had_queries: bool) -> ReviewSchemaOutput {
-        let Reviewer { catalog, out, ctx, .. } = self;
+        let Reviewer {
+            catalog, out, ctx, ..
+        } = self;
         let Out {
             mut findings,
             mut notes,
         } = out;
-        findings.sort_by(|a, b| {
-            (a.pos, &a.finding.rule, a.seq).cmp(&(b.pos, &b.finding.rule, b.seq))
-        });
+        findings
+            .sort_by(|a, b| (a.pos, &a.finding.rule, a.seq).cmp(&(b.pos, &b.finding.rule, b.seq)));
         let findings: Vec<Finding> = findings.into_iter().map(|p| p.finding).collect();
         let mut summary = SeveritySummary::default();
         for f in &findings {
@@ -3091,7 +3245,9 @@ fn serves_fk(i: &Index, cols: &[String]) -> bool {
     match i.method {
         Method::Other => false,
         Method::Hash => {
-            cols.len() == 1 && i.cols.len() == 1 && i.cols.first().and_then(|c| c.as_deref()) == cols.first().map(String::as_str)
+            cols.len() == 1
+                && i.cols.len() == 1
+                && i.cols.first().and_then(|c| c.as_deref()) == cols.first().map(String::as_str)
         }
         Method::BTree => {
             let prefix: HashSet<&str> = i
@@ -3192,11 +3348,14 @@ fn fk_from(ctx: &Ctx, fk: &ForeignKeyConstraint, own: Option<&Ident>, loc: &Loc)
     } else {
         fk.columns.iter().collect()
     };
+    let rt = ctx.table_name(&fk.foreign_table);
     ForeignKey {
         name: fk.name.as_ref().map(|n| ctx.ident_display(n)),
         cols: cols.iter().map(|c| c.value.to_lowercase()).collect(),
         col_display: cols.iter().map(|c| ctx.ident_display(c)).collect(),
-        ref_table: ctx.table_name(&fk.foreign_table).display,
+        ref_table: rt.display,
+        ref_sql: rt.sql,
+        inline: fk.columns.is_empty() && own.is_some(),
         ref_cols: fk
             .referred_columns
             .iter()
@@ -3207,7 +3366,9 @@ fn fk_from(ctx: &Ctx, fk: &ForeignKeyConstraint, own: Option<&Ident>, loc: &Loc)
     }
 }
 
-fn add_column(ctx: &Ctx, t: &mut Table, def: &ColumnDef, loc: &Loc) {
+/// Adds a column definition (and its inline constraints) to `t`. `fresh`: the table is being created, so
+/// the column cannot exist yet (skips the duplicate lookup, which would be quadratic on huge tables).
+fn add_column(ctx: &Ctx, t: &mut Table, def: &ColumnDef, loc: &Loc, fresh: bool) {
     let key = def.name.value.to_lowercase();
     let display = ctx.ident_display(&def.name);
     let mut not_null = false;
@@ -3240,7 +3401,11 @@ fn add_column(ctx: &Ctx, t: &mut Table, def: &ColumnDef, loc: &Loc) {
                 } else {
                     u.columns.as_slice()
                 };
-                let name = o.name.as_ref().or(u.index_name.as_ref()).or(u.name.as_ref());
+                let name = o
+                    .name
+                    .as_ref()
+                    .or(u.index_name.as_ref())
+                    .or(u.name.as_ref());
                 let method = method_of(u.index_type.as_ref());
                 t.indexes
                     .push(index_from(ctx, name, cols, true, false, method, loc));
@@ -3259,13 +3424,18 @@ fn add_column(ctx: &Ctx, t: &mut Table, def: &ColumnDef, loc: &Loc) {
             }
         }
     }
-    t.upsert_column(Column {
+    let col = Column {
         key,
         display,
         data_type: Some(def.data_type.clone()),
         not_null,
         has_default,
-    });
+    };
+    if fresh {
+        t.columns.push(col);
+    } else {
+        t.upsert_column(col);
+    }
 }
 
 fn apply_constraint(ctx: &Ctx, t: &mut Table, c: &TableConstraint, loc: &Loc) {
@@ -3330,7 +3500,7 @@ fn apply_constraint(ctx: &Ctx, t: &mut Table, c: &TableConstraint, loc: &Loc) {
             if let Some(i) = t
                 .indexes
                 .iter_mut()
-                .find(|i| i.name.as_deref().is_some_and(|n| n.to_lowercase() == iname))
+                .find(|i| i.name.as_deref().is_some_and(|n| eq_ci(n, &iname)))
             {
                 i.unique = true;
                 i.primary = primary;
@@ -3578,8 +3748,7 @@ fn coverage(t: &Table, need: &Need) -> Coverage {
                 if i.unique
                     && !i.partial
                     && !i.cols.is_empty()
-                    && i
-                        .cols
+                    && i.cols
                         .iter()
                         .all(|c| c.as_deref().is_some_and(|c| eq.contains(c)))
                 {
@@ -3598,7 +3767,9 @@ fn coverage(t: &Table, need: &Need) -> Coverage {
                 if lead_eq >= eq.len() && (tail.is_empty() || next_tail) {
                     return Coverage::Full;
                 }
-                lead_eq.saturating_mul(2).saturating_add(usize::from(next_tail))
+                lead_eq
+                    .saturating_mul(2)
+                    .saturating_add(usize::from(next_tail))
             }
         };
         if score > 0 && best.is_none_or(|(s, _)| score > s) {
@@ -3753,7 +3924,15 @@ impl<'a> Walker<'a> {
                 let mut scope = Scope::default();
                 let mut conds: Vec<&Expr> = Vec::new();
                 let mut usings = Vec::new();
-                self.add_twj(&u.table, &mut scope, &mut conds, &mut usings, &[], ctes, depth);
+                self.add_twj(
+                    &u.table,
+                    &mut scope,
+                    &mut conds,
+                    &mut usings,
+                    &[],
+                    ctes,
+                    depth,
+                );
                 if let Some(from) = &u.from {
                     let v = match from {
                         UpdateTableFromKind::BeforeSet(v) | UpdateTableFromKind::AfterSet(v) => v,
@@ -3788,9 +3967,9 @@ impl<'a> Walker<'a> {
                 }
             }
             Statement::Explain { statement, .. } => self.statement(statement, ctes, depth + 1),
-            _ => self.notes.push(
-                "not a SELECT, UPDATE, DELETE or INSERT ... SELECT; skipped".to_string(),
-            ),
+            _ => self
+                .notes
+                .push("not a SELECT, UPDATE, DELETE or INSERT ... SELECT; skipped".to_string()),
         }
     }
 
@@ -3861,7 +4040,8 @@ impl<'a> Walker<'a> {
             let mut inner_outer: Vec<&Scope> = vec![&scope];
             inner_outer.extend(outer.iter().copied());
             for item in &s.projection {
-                if let SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } = item {
+                if let SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } = item
+                {
                     self.subqueries(e, &inner_outer, ctes, depth + 1);
                 }
             }
@@ -3893,7 +4073,9 @@ impl<'a> Walker<'a> {
                 Some(JoinConstraint::Using(names)) => {
                     let cols = names
                         .iter()
-                        .filter_map(|n| object_idents(n).and_then(|v| v.last().map(|i| i.value.to_lowercase())))
+                        .filter_map(|n| {
+                            object_idents(n).and_then(|v| v.last().map(|i| i.value.to_lowercase()))
+                        })
                         .collect();
                     usings.push((left_end, scope.insts.len(), cols));
                 }
@@ -3923,7 +4105,12 @@ impl<'a> Walker<'a> {
                     .as_ref()
                     .and_then(|v| v.last().map(|i| i.value.to_lowercase()))
                     .unwrap_or_default();
-                let is_cte = idents.as_ref().is_some_and(|v| v.len() == 1) && ctes.contains(&short);
+                let single = idents.as_ref().is_some_and(|v| v.len() == 1);
+                // MySQL's DUAL is a placeholder, not a table.
+                if single && short == "dual" {
+                    return;
+                }
+                let is_cte = single && ctes.contains(&short);
                 let qualifier = alias
                     .as_ref()
                     .map(|a| a.name.value.to_lowercase())
@@ -3969,7 +4156,15 @@ impl<'a> Walker<'a> {
             }
             TableFactor::NestedJoin {
                 table_with_joins, ..
-            } => self.add_twj(table_with_joins, scope, conds, usings, outer, ctes, depth + 1),
+            } => self.add_twj(
+                table_with_joins,
+                scope,
+                conds,
+                usings,
+                outer,
+                ctes,
+                depth + 1,
+            ),
             _ => scope.insts.push(Inst {
                 table: None,
                 display: String::new(),
@@ -4176,17 +4371,8 @@ impl<'a> Walker<'a> {
             Expr::BinaryOp { left, right, .. }
             | Expr::AnyOp { left, right, .. }
             | Expr::AllOp { left, right, .. } => {
-                // AND chains are walked by `conjuncts`; only descend here when not an AND.
-                if !matches!(
-                    e,
-                    Expr::BinaryOp {
-                        op: BinaryOperator::And,
-                        ..
-                    }
-                ) {
-                    self.subqueries(left, outer, ctes, d);
-                    self.subqueries(right, outer, ctes, d);
-                }
+                self.subqueries(left, outer, ctes, d);
+                self.subqueries(right, outer, ctes, d);
             }
             Expr::Nested(x)
             | Expr::UnaryOp { expr: x, .. }
@@ -4194,11 +4380,7 @@ impl<'a> Walker<'a> {
             | Expr::IsNotNull(x)
             | Expr::IsTrue(x)
             | Expr::IsFalse(x)
-            | Expr::Cast { expr: x, .. } => {
-                if !matches!(e, Expr::Nested(_)) {
-                    self.subqueries(x, outer, ctes, d)
-                }
-            }
+            | Expr::Cast { expr: x, .. } => self.subqueries(x, outer, ctes, d),
             Expr::InList { expr, list, .. } => {
                 self.subqueries(expr, outer, ctes, d);
                 for x in list {
@@ -4315,7 +4497,9 @@ fn refs_inst(e: &Expr, scope: &Scope, inst: usize) -> bool {
                     None => scope.insts.len() == 1 && scope.knows_column(&col),
                 }
             }
-            Expr::CompoundIdentifier(_) => matches!(resolve(e, scope), Side::Col(c) if c.inst == inst),
+            Expr::CompoundIdentifier(_) => {
+                matches!(resolve(e, scope), Side::Col(c) if c.inst == inst)
+            }
             Expr::BinaryOp { left, right, .. } => {
                 walk(left, scope, inst, depth + 1) || walk(right, scope, inst, depth + 1)
             }
@@ -4341,4 +4525,1508 @@ fn refs_inst(e: &Expr, scope: &Scope, inst: usize) -> bool {
         }
     }
     walk(e, scope, inst, 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const ANCHORS: &[(&str, &[&str])] = &[
+        (
+            "schema-design.md",
+            &[
+                "design-from-access-patterns",
+                "normalization-and-when-to-denormalize",
+                "choosing-primary-keys",
+                "money-and-time-data-types",
+                "composite-indexes-and-the-leftmost-prefix-rule",
+                "covering-partial-and-expression-indexes",
+                "redundant-indexes-and-write-cost",
+                "indexing-foreign-keys",
+                "reading-explain-output",
+                "expand-contract-migrations",
+                "renaming-a-column-safely",
+                "adding-a-not-null-column-safely",
+                "building-indexes-without-blocking-writes",
+                "destructive-changes-and-rollback-plans",
+                "multi-tenant-schemas",
+            ],
+        ),
+        (
+            "security.md",
+            &[
+                "the-minimum-security-checklist",
+                "password-storage",
+                "secrets-management",
+                "api-keys-and-hmac-signing",
+                "encryption-at-rest",
+            ],
+        ),
+    ];
+
+    fn allowed(uri: &str) -> bool {
+        ANCHORS
+            .iter()
+            .any(|(file, anchors)| anchors.iter().any(|a| reference_uri(file, a) == uri))
+    }
+
+    fn run(dialect: SqlDialect, ddl: &str, queries: &[&str]) -> ReviewSchemaOutput {
+        let input = ReviewSchemaInput {
+            ddl: ddl.to_string(),
+            dialect: Some(dialect),
+            queries: if queries.is_empty() {
+                None
+            } else {
+                Some(queries.iter().map(|q| q.to_string()).collect())
+            },
+        };
+        match review_schema(&input) {
+            Ok(o) => o,
+            Err(e) => panic!("unexpected error: {e}"),
+        }
+    }
+
+    fn pg(ddl: &str) -> ReviewSchemaOutput {
+        run(SqlDialect::Postgres, ddl, &[])
+    }
+
+    fn err(dialect: SqlDialect, ddl: &str, queries: &[&str]) -> DecideError {
+        let input = ReviewSchemaInput {
+            ddl: ddl.to_string(),
+            dialect: Some(dialect),
+            queries: Some(queries.iter().map(|q| q.to_string()).collect()),
+        };
+        match review_schema(&input) {
+            Ok(o) => panic!("expected an error, got {o}"),
+            Err(e) => e,
+        }
+    }
+
+    fn with<'o>(out: &'o ReviewSchemaOutput, rule: &str) -> Vec<&'o Finding> {
+        out.findings.iter().filter(|f| f.rule == rule).collect()
+    }
+
+    fn one<'o>(out: &'o ReviewSchemaOutput, rule: &str) -> &'o Finding {
+        let v = with(out, rule);
+        assert_eq!(v.len(), 1, "expected one {rule} finding, got: {out}");
+        v[0]
+    }
+
+    fn none(out: &ReviewSchemaOutput, rule: &str) {
+        assert!(
+            with(out, rule).is_empty(),
+            "expected no {rule} finding, got: {out}"
+        );
+    }
+
+    const CLEAN_PG: &str = r#"
+        CREATE TABLE customers (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            email text NOT NULL,
+            password_hash text NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            CONSTRAINT customers_email_key UNIQUE (email)
+        );
+        CREATE TABLE orders (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            customer_id bigint NOT NULL REFERENCES customers (id),
+            status text NOT NULL,
+            total numeric(12, 2) NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now()
+        );
+        CREATE INDEX idx_orders_customer_id_created_at ON orders (customer_id, created_at);
+        CREATE TABLE order_items (
+            order_id bigint NOT NULL REFERENCES orders (id),
+            line_no int NOT NULL,
+            price_cents bigint NOT NULL,
+            PRIMARY KEY (order_id, line_no)
+        );
+    "#;
+
+    // --- clean schemas ----------------------------------------------------------------------------
+
+    #[test]
+    fn clean_postgres_schema_has_no_findings() {
+        let out = run(
+            SqlDialect::Postgres,
+            CLEAN_PG,
+            &[
+                "SELECT * FROM orders WHERE customer_id = $1 ORDER BY created_at DESC LIMIT 20",
+                "SELECT o.id, i.price_cents FROM orders o JOIN order_items i ON i.order_id = o.id WHERE o.id = $1",
+                "SELECT * FROM customers WHERE email = $1",
+            ],
+        );
+        assert_eq!(out.summary.total, 0, "{out}");
+        assert_eq!(out.summary.high, 0);
+        assert_eq!(out.tables.len(), 3);
+        let orders = &out.tables[1];
+        assert_eq!(orders.name, "orders");
+        assert_eq!(orders.column_count, 5);
+        assert_eq!(orders.primary_key, vec!["id"]);
+        assert_eq!(orders.indexes.len(), 2);
+        assert_eq!(orders.foreign_keys[0].references_table, "customers");
+        assert!(out.tables.iter().all(|t| t.created_in_script));
+    }
+
+    #[test]
+    fn clean_mysql_schema_has_no_findings() {
+        let ddl = r#"
+            CREATE TABLE `customers` (
+              `id` BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+              `email` VARCHAR(255) NOT NULL,
+              `password_hash` VARCHAR(255) NOT NULL,
+              PRIMARY KEY (`id`),
+              UNIQUE KEY `uk_email` (`email`)
+            ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+            CREATE TABLE `orders` (
+              `id` BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+              `customer_id` BIGINT UNSIGNED NOT NULL,
+              `price` DECIMAL(10,2) NOT NULL,
+              `created_at` DATETIME NOT NULL,
+              KEY `idx_customer_created` (`customer_id`, `created_at`),
+              CONSTRAINT `fk_orders_customer` FOREIGN KEY (`customer_id`) REFERENCES `customers` (`id`)
+            ) ENGINE=InnoDB;
+        "#;
+        let out = run(
+            SqlDialect::Mysql,
+            ddl,
+            &["SELECT * FROM orders WHERE customer_id = ? ORDER BY created_at DESC"],
+        );
+        assert_eq!(out.summary.total, 0, "{out}");
+    }
+
+    #[test]
+    fn clean_sqlite_and_generic_schemas_have_no_high_findings() {
+        let ddl = "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL);
+                   CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id), title TEXT);
+                   CREATE INDEX idx_posts_user_id ON posts (user_id);";
+        for d in [SqlDialect::Sqlite, SqlDialect::Generic] {
+            let out = run(d, ddl, &["SELECT * FROM posts WHERE user_id = ?"]);
+            assert_eq!(out.summary.high, 0, "{out}");
+            assert_eq!(out.summary.total, 0, "{out}");
+        }
+    }
+
+    // --- missing-primary-key ----------------------------------------------------------------------
+
+    #[test]
+    fn missing_primary_key_fires_with_identity_fix() {
+        let out = pg("CREATE TABLE events (kind text NOT NULL, payload jsonb);");
+        let f = one(&out, "missing-primary-key");
+        assert_eq!(f.severity, Severity::High);
+        assert_eq!(f.table, "events");
+        assert_eq!(f.statement, Some(1));
+        assert!(f.fix.contains("GENERATED ALWAYS AS IDENTITY PRIMARY KEY"));
+        assert_eq!(f.reference, ref_schema("choosing-primary-keys"));
+    }
+
+    #[test]
+    fn missing_primary_key_not_fired_when_added_later_or_temporary() {
+        let out = pg("CREATE TABLE events (id bigint NOT NULL, kind text);
+                      ALTER TABLE events ADD PRIMARY KEY (id);
+                      CREATE TEMPORARY TABLE scratch (x int);");
+        none(&out, "missing-primary-key");
+        let out = run(
+            SqlDialect::Mysql,
+            "CREATE TABLE t (id INT NOT NULL KEY, v INT);",
+            &[],
+        );
+        none(&out, "missing-primary-key");
+    }
+
+    #[test]
+    fn missing_primary_key_suggests_natural_key_for_join_tables_and_id_column() {
+        let out = pg(
+            "CREATE TABLE a (id bigint PRIMARY KEY); CREATE TABLE b (id bigint PRIMARY KEY);
+                      CREATE TABLE a_b (a_id bigint REFERENCES a(id), b_id bigint REFERENCES b(id));
+                      CREATE TABLE c (id bigint NOT NULL, v text);",
+        );
+        let v = with(&out, "missing-primary-key");
+        assert_eq!(v.len(), 2);
+        assert!(
+            v[0].fix.contains("ADD PRIMARY KEY (a_id, b_id)"),
+            "{}",
+            v[0].fix
+        );
+        assert!(v[1].fix.contains("ALTER TABLE c ADD PRIMARY KEY (id);"));
+        let out = run(SqlDialect::Sqlite, "CREATE TABLE c (v TEXT);", &[]);
+        assert!(
+            one(&out, "missing-primary-key")
+                .fix
+                .contains("INTEGER PRIMARY KEY")
+        );
+        let out = run(SqlDialect::Mysql, "CREATE TABLE c (v TEXT);", &[]);
+        assert!(
+            one(&out, "missing-primary-key")
+                .fix
+                .contains("AUTO_INCREMENT PRIMARY KEY")
+        );
+    }
+
+    // --- unindexed-foreign-key --------------------------------------------------------------------
+
+    const FK_DDL: &str = "CREATE TABLE customers (id bigint PRIMARY KEY);
+        CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL REFERENCES customers (id));";
+
+    #[test]
+    fn unindexed_foreign_key_postgres_gives_exact_create_index() {
+        let out = pg(FK_DDL);
+        let f = one(&out, "unindexed-foreign-key");
+        assert_eq!(f.severity, Severity::Medium);
+        assert_eq!(f.table, "orders");
+        assert_eq!(f.columns, vec!["customer_id"]);
+        assert!(f.fix.starts_with(
+            "CREATE INDEX CONCURRENTLY idx_orders_customer_id ON orders (customer_id);"
+        ));
+        assert_eq!(f.reference, ref_schema("indexing-foreign-keys"));
+        assert_eq!((f.statement, f.line), (Some(2), Some(2)));
+    }
+
+    #[test]
+    fn unindexed_foreign_key_never_fires_for_mysql_innodb() {
+        let ddl = "CREATE TABLE customers (id BIGINT PRIMARY KEY);
+                   CREATE TABLE orders (id BIGINT PRIMARY KEY, customer_id BIGINT NOT NULL,
+                                        CONSTRAINT fk_oc FOREIGN KEY (customer_id) REFERENCES customers (id));";
+        let out = run(
+            SqlDialect::Mysql,
+            ddl,
+            &["SELECT * FROM orders WHERE customer_id = ?"],
+        );
+        none(&out, "unindexed-foreign-key");
+        // InnoDB's own FK index serves the query too.
+        none(&out, "query-not-covered");
+        assert!(out.tables[1].indexes.iter().any(|i| i.implicit));
+        assert_eq!(out.summary.total, 0, "{out}");
+    }
+
+    #[test]
+    fn mysql_inline_references_are_flagged_and_create_no_index() {
+        let out = run(
+            SqlDialect::Mysql,
+            FK_DDL,
+            &["SELECT * FROM orders WHERE customer_id = ?"],
+        );
+        none(&out, "unindexed-foreign-key");
+        let f = one(&out, "inline-references-ignored");
+        assert_eq!(f.severity, Severity::Medium);
+        assert_eq!(
+            f.fix,
+            "ALTER TABLE orders ADD CONSTRAINT fk_orders_customer_id FOREIGN KEY (customer_id) REFERENCES customers (id);"
+        );
+        one(&out, "query-not-covered");
+        let out = pg(FK_DDL);
+        none(&out, "inline-references-ignored");
+    }
+
+    #[test]
+    fn unindexed_foreign_key_fires_for_sqlite_and_generic_without_concurrently() {
+        for d in [SqlDialect::Sqlite, SqlDialect::Generic] {
+            let out = run(d, FK_DDL, &[]);
+            let f = one(&out, "unindexed-foreign-key");
+            assert!(
+                f.fix
+                    .starts_with("CREATE INDEX idx_orders_customer_id ON orders (customer_id);")
+            );
+        }
+    }
+
+    #[test]
+    fn foreign_key_served_by_index_created_later_or_by_leftmost_pk() {
+        let out = pg(&format!(
+            "{FK_DDL} CREATE INDEX ix ON orders (customer_id, id);"
+        ));
+        none(&out, "unindexed-foreign-key");
+        // Join table: the PK (post_id, tag_id) serves post_id, not tag_id.
+        let out = pg("CREATE TABLE posts (id int PRIMARY KEY); CREATE TABLE tags (id int PRIMARY KEY);
+                      CREATE TABLE post_tags (post_id int REFERENCES posts(id), tag_id int REFERENCES tags(id),
+                                              PRIMARY KEY (post_id, tag_id));");
+        let f = one(&out, "unindexed-foreign-key");
+        assert_eq!(f.columns, vec!["tag_id"]);
+        // A composite FK is served by an index on the same columns in another order.
+        let out = pg("CREATE TABLE p (a int, b int, PRIMARY KEY (a, b));
+                      CREATE TABLE c (id int PRIMARY KEY, a int, b int, FOREIGN KEY (a, b) REFERENCES p (a, b));
+                      CREATE INDEX c_ba ON c (b, a);");
+        none(&out, "unindexed-foreign-key");
+        // A partial index does not serve a foreign key.
+        let out = pg(&format!(
+            "{FK_DDL} CREATE INDEX ix ON orders (customer_id) WHERE id > 0;"
+        ));
+        one(&out, "unindexed-foreign-key");
+    }
+
+    #[test]
+    fn foreign_key_added_to_existing_table_needs_index_and_not_valid() {
+        let out = pg(
+            "ALTER TABLE orders ADD CONSTRAINT fk_c FOREIGN KEY (customer_id) REFERENCES customers (id);",
+        );
+        one(&out, "unindexed-foreign-key");
+        let f = one(&out, "blocking-foreign-key-validation");
+        assert!(f.fix.contains("NOT VALID"));
+        assert!(f.fix.contains("VALIDATE CONSTRAINT fk_c"));
+        let out = pg("ALTER TABLE orders ADD CONSTRAINT fk_c FOREIGN KEY (customer_id) REFERENCES customers (id) NOT VALID;
+                      CREATE INDEX CONCURRENTLY idx_orders_customer_id ON orders (customer_id);");
+        none(&out, "blocking-foreign-key-validation");
+        none(&out, "unindexed-foreign-key");
+        none(&out, "blocking-index-build");
+    }
+
+    #[test]
+    fn dropped_indexes_and_constraints_leave_the_catalog() {
+        let out = pg(&format!(
+            "{FK_DDL} CREATE INDEX idx_oc ON orders (customer_id); DROP INDEX idx_oc; DROP INDEX IF EXISTS unknown_idx;"
+        ));
+        one(&out, "unindexed-foreign-key");
+        let out = run(
+            SqlDialect::Mysql,
+            "CREATE TABLE t (id INT PRIMARY KEY, a INT, KEY ka (a)); DROP INDEX ka ON t;
+             ALTER TABLE t ADD INDEX kb (a), DROP INDEX kb;",
+            &["SELECT * FROM t WHERE a = 1"],
+        );
+        one(&out, "query-not-covered");
+        let out = pg(
+            "CREATE TABLE t (id int, CONSTRAINT t_pkey PRIMARY KEY (id)); ALTER TABLE t DROP CONSTRAINT t_pkey;",
+        );
+        one(&out, "missing-primary-key");
+        let out = pg(
+            "CREATE TABLE t (id int PRIMARY KEY, a int); CREATE INDEX ta ON t (a);
+                      ALTER TABLE t RENAME TO u; DROP INDEX ta;",
+        );
+        assert_eq!(out.tables[0].name, "u");
+        assert_eq!(out.tables[0].indexes.len(), 1);
+        let out = pg(
+            "CREATE TABLE t (id int PRIMARY KEY, a int, b int); CREATE INDEX tab ON t (a, b);
+                      ALTER TABLE t DROP COLUMN b;",
+        );
+        assert_eq!(out.tables[0].indexes.len(), 1);
+    }
+
+    // --- query-not-covered ------------------------------------------------------------------------
+
+    const Q_DDL: &str = "CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, status text NOT NULL,
+                         created_at timestamptz NOT NULL, region text, total_cents bigint);
+                         CREATE INDEX idx_abc ON orders (customer_id, status, created_at);";
+
+    #[test]
+    fn query_served_by_leftmost_prefix_gives_no_finding() {
+        let out = run(
+            SqlDialect::Postgres,
+            Q_DDL,
+            &[
+                "SELECT * FROM orders WHERE customer_id = $1",
+                "SELECT * FROM orders WHERE customer_id = $1 AND status = 'paid'",
+                "SELECT * FROM orders WHERE status = 'paid' AND customer_id = $1 AND created_at > now()",
+                "SELECT * FROM orders WHERE customer_id = $1 AND status = $2 ORDER BY created_at DESC",
+                "SELECT * FROM orders WHERE id = $1 AND region = 'eu'",
+            ],
+        );
+        none(&out, "query-not-covered");
+    }
+
+    #[test]
+    fn query_on_non_leftmost_columns_is_not_covered() {
+        let out = run(
+            SqlDialect::Postgres,
+            Q_DDL,
+            &["SELECT * FROM orders WHERE status = 'paid' AND created_at >= $1"],
+        );
+        let f = one(&out, "query-not-covered");
+        assert_eq!(f.severity, Severity::Medium);
+        assert_eq!(f.query, Some(1));
+        assert_eq!(f.statement, None);
+        assert_eq!(f.columns, vec!["status", "created_at"]);
+        assert!(f.fix.starts_with(
+            "CREATE INDEX CONCURRENTLY idx_orders_status_created_at ON orders (status, created_at);"
+        ));
+        assert_eq!(
+            f.reference,
+            ref_schema("composite-indexes-and-the-leftmost-prefix-rule")
+        );
+    }
+
+    #[test]
+    fn query_recommendation_puts_equality_before_range_and_order() {
+        let out = run(
+            SqlDialect::Mysql,
+            "CREATE TABLE orders (id INT PRIMARY KEY, region VARCHAR(10), created_at DATETIME, total_cents BIGINT);",
+            &["SELECT * FROM orders WHERE created_at > ? AND region = ? ORDER BY total_cents"],
+        );
+        let f = one(&out, "query-not-covered");
+        assert_eq!(f.columns, vec!["region", "created_at", "total_cents"]);
+        assert!(
+            f.fix
+                .starts_with("CREATE INDEX idx_orders_region_created_at_total_cents ON orders")
+        );
+        assert!(!f.fix.contains("CONCURRENTLY"));
+    }
+
+    #[test]
+    fn query_partly_served_is_low_and_suggests_dropping_the_prefix() {
+        let out = run(
+            SqlDialect::Postgres,
+            "CREATE TABLE orders (id int PRIMARY KEY, customer_id int, created_at timestamptz);
+             CREATE INDEX idx_orders_customer ON orders (customer_id);",
+            &["SELECT * FROM orders WHERE customer_id = $1 ORDER BY created_at DESC LIMIT 10"],
+        );
+        let f = one(&out, "query-not-covered");
+        assert_eq!(f.severity, Severity::Low);
+        assert!(f.message.contains("idx_orders_customer"));
+        assert!(
+            f.fix
+                .contains("DROP INDEX CONCURRENTLY idx_orders_customer;")
+        );
+    }
+
+    #[test]
+    fn query_join_columns_and_subqueries_are_checked() {
+        let ddl = "CREATE TABLE orders (id int PRIMARY KEY, customer_id int);
+                   CREATE INDEX idx_orders_customer_id ON orders (customer_id);
+                   CREATE TABLE order_items (id int PRIMARY KEY, order_id int, product_id int);";
+        let out = run(
+            SqlDialect::Postgres,
+            ddl,
+            &[
+                "SELECT i.* FROM orders o JOIN order_items i ON i.order_id = o.id WHERE o.customer_id = $1",
+            ],
+        );
+        let f = one(&out, "query-not-covered");
+        assert_eq!(f.table, "order_items");
+        assert_eq!(f.columns, vec!["order_id"]);
+        let out = run(
+            SqlDialect::Postgres,
+            ddl,
+            &[
+                "SELECT * FROM orders WHERE id IN (SELECT order_id FROM order_items WHERE product_id = $1)",
+            ],
+        );
+        assert_eq!(one(&out, "query-not-covered").columns, vec!["product_id"]);
+        let out = run(
+            SqlDialect::Postgres,
+            ddl,
+            &[
+                "SELECT * FROM orders o WHERE EXISTS (SELECT 1 FROM order_items i WHERE i.order_id = o.id)",
+            ],
+        );
+        assert_eq!(one(&out, "query-not-covered").columns, vec!["order_id"]);
+    }
+
+    #[test]
+    fn update_delete_and_cte_queries_are_checked() {
+        let out = run(
+            SqlDialect::Postgres,
+            Q_DDL,
+            &[
+                "UPDATE orders SET status = 'x' WHERE region = $1",
+                "DELETE FROM orders WHERE created_at < now() - interval '90 days'",
+                "WITH recent AS (SELECT * FROM orders WHERE customer_id = $1) SELECT * FROM recent WHERE status = 'x'",
+            ],
+        );
+        let v = with(&out, "query-not-covered");
+        assert_eq!(v.len(), 2, "{out}");
+        assert_eq!(v[0].columns, vec!["region"]);
+        assert_eq!(v[1].columns, vec!["created_at"]);
+        // The CTE name is not reported as an unknown table.
+        none(&out, "query-table-unknown");
+    }
+
+    #[test]
+    fn same_missing_index_for_two_queries_is_reported_once() {
+        let out = run(
+            SqlDialect::Postgres,
+            Q_DDL,
+            &[
+                "SELECT * FROM orders WHERE region = $1",
+                "SELECT id FROM orders WHERE region = 'eu'",
+            ],
+        );
+        let f = one(&out, "query-not-covered");
+        assert!(f.message.contains("Query 2 needs the same index"));
+    }
+
+    #[test]
+    fn query_on_table_missing_from_ddl_is_a_low_note_not_a_crash() {
+        let out = run(
+            SqlDialect::Postgres,
+            Q_DDL,
+            &["SELECT * FROM invoices i JOIN orders o ON o.id = i.order_id WHERE i.number = $1"],
+        );
+        let f = one(&out, "query-table-unknown");
+        assert_eq!(f.severity, Severity::Low);
+        assert_eq!(f.table, "invoices");
+        assert_eq!(f.reference, ref_schema("design-from-access-patterns"));
+        none(&out, "query-not-covered");
+    }
+
+    #[test]
+    fn unknown_columns_and_non_queries_become_notes() {
+        let out = run(
+            SqlDialect::Postgres,
+            Q_DDL,
+            &[
+                "SELECT * FROM orders WHERE nope = 1",
+                "CREATE TABLE x (id int)",
+            ],
+        );
+        none(&out, "query-not-covered");
+        assert!(out.notes.iter().any(|n| n.contains("nope")));
+        assert!(out.notes.iter().any(|n| n.contains("skipped")));
+    }
+
+    // --- redundant-index --------------------------------------------------------------------------
+
+    #[test]
+    fn redundant_prefix_and_duplicate_indexes_fire() {
+        let out = pg("CREATE TABLE t (id int PRIMARY KEY, a int, b int);
+                      CREATE INDEX t_a ON t (a);
+                      CREATE INDEX t_ab ON t (a, b);
+                      CREATE INDEX t_id ON t (id);");
+        let v = with(&out, "redundant-index");
+        assert_eq!(v.len(), 2, "{out}");
+        assert_eq!(v[0].columns, vec!["a"]);
+        assert!(v[0].message.contains("leftmost prefix of t_ab"));
+        assert_eq!(v[0].fix, "DROP INDEX CONCURRENTLY t_a;");
+        assert!(v[1].message.contains("duplicate"));
+        assert_eq!(
+            v.iter().map(|f| f.severity).collect::<Vec<_>>(),
+            vec![Severity::Low; 2]
+        );
+        let out = run(
+            SqlDialect::Mysql,
+            "CREATE TABLE t (id INT PRIMARY KEY, a INT, b INT, KEY ka (a), KEY kab (a, b));",
+            &[],
+        );
+        assert_eq!(one(&out, "redundant-index").fix, "DROP INDEX ka ON t;");
+    }
+
+    #[test]
+    fn unique_index_enforcing_a_constraint_is_not_redundant() {
+        let out = pg(
+            "CREATE TABLE t (id int PRIMARY KEY, a int, b int, UNIQUE (a));
+                      CREATE INDEX t_ab ON t (a, b);
+                      CREATE UNIQUE INDEX t_u2 ON t (a, b) WHERE b > 0;",
+        );
+        none(&out, "redundant-index");
+        // Two unique indexes on the same columns: the later one is redundant.
+        let out = pg(
+            "CREATE TABLE t (id int PRIMARY KEY, a int, CONSTRAINT t_a_key UNIQUE (a));
+                      CREATE UNIQUE INDEX t_a_uniq ON t (a);",
+        );
+        assert!(one(&out, "redundant-index").message.contains("t_a_uniq"));
+    }
+
+    // --- plaintext-secret -------------------------------------------------------------------------
+
+    #[test]
+    fn plaintext_secrets_fire_for_passwords_tokens_and_keys() {
+        let out = pg(
+            "CREATE TABLE users (id int PRIMARY KEY, password varchar(100), api_key text,
+                      \"refreshToken\" text, client_secret text, reset_token uuid);",
+        );
+        let v = with(&out, "plaintext-secret");
+        let cols: Vec<&str> = v.iter().map(|f| f.columns[0].as_str()).collect();
+        assert_eq!(
+            cols,
+            vec![
+                "password",
+                "api_key",
+                "refreshToken",
+                "client_secret",
+                "reset_token"
+            ]
+        );
+        assert!(v.iter().all(|f| f.severity == Severity::High));
+        assert_eq!(v[0].reference, ref_security("password-storage"));
+        assert!(v[0].message.contains("argon2id"));
+        assert_eq!(v[1].reference, ref_security("secrets-management"));
+        assert!(v[2].fix.contains("SHA-256"));
+    }
+
+    #[test]
+    fn hashed_or_metadata_secret_columns_do_not_fire() {
+        let out = pg("CREATE TABLE users (id int PRIMARY KEY, password_hash text, hashed_password text,
+                      encrypted_password varchar(255), \"passwordHash\" text, token_digest text,
+                      api_key_fingerprint text, session_token bytea, password_changed_at timestamptz,
+                      token_expires_at timestamptz, api_key_prefix varchar(8), tokens_used int,
+                      password_reset_required boolean, secretary_name text);");
+        none(&out, "plaintext-secret");
+    }
+
+    #[test]
+    fn plaintext_secret_added_by_alter_fires_in_every_dialect() {
+        for d in [
+            SqlDialect::Postgres,
+            SqlDialect::Mysql,
+            SqlDialect::Sqlite,
+            SqlDialect::Generic,
+        ] {
+            let out = run(d, "ALTER TABLE users ADD COLUMN access_token TEXT;", &[]);
+            one(&out, "plaintext-secret");
+        }
+    }
+
+    // --- float-money ------------------------------------------------------------------------------
+
+    #[test]
+    fn float_money_fires_and_exact_types_do_not() {
+        let out = pg("CREATE TABLE p (id int PRIMARY KEY, price double precision, amount real, fee float,
+                      total_weight float, price_exact numeric(12,2), balance_cents bigint, tax_rate real);");
+        let cols: Vec<String> = with(&out, "float-money")
+            .iter()
+            .map(|f| f.columns[0].clone())
+            .collect();
+        assert_eq!(cols, vec!["price", "amount", "fee"]);
+        assert!(with(&out, "float-money")[0].fix.contains("numeric(19,4)"));
+        let out = run(
+            SqlDialect::Mysql,
+            "CREATE TABLE p (id INT PRIMARY KEY, unit_price DOUBLE);",
+            &[],
+        );
+        assert!(one(&out, "float-money").fix.contains("DECIMAL(19,4)"));
+        let out = run(
+            SqlDialect::Sqlite,
+            "CREATE TABLE p (id INTEGER PRIMARY KEY, balance REAL);",
+            &[],
+        );
+        assert!(one(&out, "float-money").fix.contains("INTEGER"));
+    }
+
+    #[test]
+    fn float_money_on_existing_table_gives_alter_fix() {
+        let out = pg("ALTER TABLE invoices ALTER COLUMN amount TYPE float8;");
+        let f = one(&out, "float-money");
+        assert!(
+            f.fix
+                .contains("ALTER TABLE invoices ALTER COLUMN amount TYPE numeric(19,4);")
+        );
+        let out = run(
+            SqlDialect::Mysql,
+            "ALTER TABLE invoices ADD COLUMN amount FLOAT;",
+            &[],
+        );
+        assert!(
+            one(&out, "float-money")
+                .fix
+                .contains("MODIFY COLUMN amount DECIMAL(19,4)")
+        );
+    }
+
+    // --- destructive-migration --------------------------------------------------------------------
+
+    #[test]
+    fn drop_column_and_drop_table_are_destructive() {
+        let out = pg("ALTER TABLE users DROP COLUMN legacy_flag; DROP TABLE sessions;");
+        let v = with(&out, "destructive-migration");
+        assert_eq!(v.len(), 2);
+        assert_eq!(v[0].columns, vec!["legacy_flag"]);
+        assert!(v[0].fix.contains("rollback plan"));
+        assert_eq!(
+            v[0].reference,
+            ref_schema("destructive-changes-and-rollback-plans")
+        );
+        assert_eq!(v[1].table, "sessions");
+        assert_eq!(v[1].statement, Some(2));
+        assert!(v.iter().all(|f| f.severity == Severity::High));
+    }
+
+    #[test]
+    fn rename_column_gives_expand_contract_steps() {
+        let out = pg("CREATE TABLE users (id int PRIMARY KEY, name text);
+                      ALTER TABLE users RENAME COLUMN name TO full_name;");
+        let f = one(&out, "destructive-migration");
+        assert_eq!(f.columns, vec!["name", "full_name"]);
+        assert!(
+            f.fix
+                .contains("ALTER TABLE users ADD COLUMN full_name TEXT;")
+        );
+        assert!(f.fix.contains("UPDATE users SET full_name = name"));
+        assert!(f.fix.contains("ALTER TABLE users DROP COLUMN name;"));
+        assert_eq!(f.reference, ref_schema("renaming-a-column-safely"));
+        // The catalog follows the rename.
+        assert!(out.tables[0].indexes.len() == 1);
+        let out = run(
+            SqlDialect::Mysql,
+            "CREATE TABLE u (id INT PRIMARY KEY, a VARCHAR(10)); ALTER TABLE u CHANGE COLUMN a b VARCHAR(10);",
+            &[],
+        );
+        assert_eq!(one(&out, "destructive-migration").columns, vec!["a", "b"]);
+    }
+
+    #[test]
+    fn rename_table_truncate_are_destructive() {
+        let out = pg("CREATE TABLE a (id int PRIMARY KEY); ALTER TABLE a RENAME TO b; TRUNCATE b;");
+        let v = with(&out, "destructive-migration");
+        assert_eq!(v.len(), 2);
+        assert!(v[0].fix.contains("CREATE VIEW a AS SELECT * FROM b;"));
+        assert_eq!(out.tables[0].name, "b");
+        let out = run(SqlDialect::Mysql, "RENAME TABLE a TO b;", &[]);
+        one(&out, "destructive-migration");
+    }
+
+    #[test]
+    fn narrowing_type_change_is_destructive_and_widening_is_not() {
+        let out = pg(
+            "CREATE TABLE u (id bigint PRIMARY KEY, email varchar(255), n bigint, d numeric(12,4));
+                      ALTER TABLE u ALTER COLUMN email TYPE varchar(50);
+                      ALTER TABLE u ALTER COLUMN n TYPE integer;
+                      ALTER TABLE u ALTER COLUMN d TYPE numeric(12,2);",
+        );
+        let v = with(&out, "destructive-migration");
+        assert_eq!(v.len(), 3, "{out}");
+        assert!(v[0].message.contains("longer than 50 characters"));
+        assert_eq!(v[0].reference, ref_schema("expand-contract-migrations"));
+        let out = pg(
+            "CREATE TABLE u (id bigint PRIMARY KEY, email varchar(50), d numeric(10,2));
+                      ALTER TABLE u ALTER COLUMN email TYPE varchar(255);
+                      ALTER TABLE u ALTER COLUMN email TYPE text;
+                      ALTER TABLE u ALTER COLUMN d TYPE numeric(14,2);",
+        );
+        none(&out, "destructive-migration");
+        none(&out, "column-type-change");
+        let out = run(
+            SqlDialect::Mysql,
+            "CREATE TABLE u (id INT PRIMARY KEY, code VARCHAR(100)); ALTER TABLE u MODIFY COLUMN code VARCHAR(10);",
+            &[],
+        );
+        one(&out, "destructive-migration");
+    }
+
+    #[test]
+    fn rewriting_or_unknown_type_change_is_a_medium_column_type_change() {
+        let out =
+            pg("CREATE TABLE u (id int PRIMARY KEY); ALTER TABLE u ALTER COLUMN id TYPE bigint;");
+        let f = one(&out, "column-type-change");
+        assert_eq!(f.severity, Severity::Medium);
+        assert!(f.message.contains("rewrites"));
+        let out = pg("ALTER TABLE accounts ALTER COLUMN status TYPE varchar(20);");
+        assert!(
+            one(&out, "column-type-change")
+                .message
+                .contains("does not show the current type")
+        );
+        none(&out, "destructive-migration");
+    }
+
+    #[test]
+    fn drop_then_recreate_is_softened_to_medium() {
+        let out = run(
+            SqlDialect::Mysql,
+            "DROP TABLE IF EXISTS `t`; CREATE TABLE `t` (`id` INT PRIMARY KEY);",
+            &[],
+        );
+        let f = one(&out, "destructive-migration");
+        assert_eq!(f.severity, Severity::Medium);
+        assert!(f.message.contains("recreates"));
+        assert_eq!(out.summary.high, 0);
+    }
+
+    // --- not-null-without-default -----------------------------------------------------------------
+
+    #[test]
+    fn add_not_null_column_without_default_on_existing_table_fires() {
+        let out = pg("ALTER TABLE orders ADD COLUMN status text NOT NULL;");
+        let f = one(&out, "not-null-without-default");
+        assert_eq!(f.severity, Severity::High);
+        assert_eq!(f.columns, vec!["status"]);
+        assert!(f.fix.contains("ALTER TABLE orders ADD COLUMN status TEXT;"));
+        assert!(f.fix.contains("NOT VALID"));
+        assert!(f.fix.contains("VALIDATE CONSTRAINT orders_status_not_null"));
+        assert!(f.fix.contains("SET NOT NULL"));
+        assert_eq!(f.reference, ref_schema("adding-a-not-null-column-safely"));
+        let out = run(
+            SqlDialect::Mysql,
+            "ALTER TABLE orders ADD COLUMN status VARCHAR(20) NOT NULL;",
+            &[],
+        );
+        assert!(
+            one(&out, "not-null-without-default")
+                .message
+                .contains("implicit default")
+        );
+        let out = run(
+            SqlDialect::Sqlite,
+            "ALTER TABLE orders ADD COLUMN status TEXT NOT NULL;",
+            &[],
+        );
+        assert!(
+            one(&out, "not-null-without-default")
+                .fix
+                .contains("DEFAULT")
+        );
+    }
+
+    #[test]
+    fn add_not_null_column_with_default_identity_or_on_new_table_is_fine() {
+        let out = pg(
+            "ALTER TABLE orders ADD COLUMN status text NOT NULL DEFAULT 'new';
+                      ALTER TABLE orders ADD COLUMN seq bigint GENERATED ALWAYS AS IDENTITY;
+                      ALTER TABLE orders ADD COLUMN n bigserial NOT NULL;
+                      ALTER TABLE orders ADD COLUMN note text;
+                      CREATE TABLE fresh (id int PRIMARY KEY);
+                      ALTER TABLE fresh ADD COLUMN x int NOT NULL;",
+        );
+        none(&out, "not-null-without-default");
+    }
+
+    #[test]
+    fn set_not_null_on_existing_postgres_table_is_blocking() {
+        let out = pg("ALTER TABLE orders ALTER COLUMN status SET NOT NULL;");
+        let f = one(&out, "blocking-set-not-null");
+        assert!(f.fix.contains("CHECK (status IS NOT NULL) NOT VALID"));
+        let out = run(
+            SqlDialect::Generic,
+            "ALTER TABLE orders ALTER COLUMN status SET NOT NULL;",
+            &[],
+        );
+        none(&out, "blocking-set-not-null");
+    }
+
+    // --- blocking-index-build ---------------------------------------------------------------------
+
+    #[test]
+    fn create_index_without_concurrently_on_existing_table_blocks() {
+        let out = pg("CREATE INDEX idx_orders_status ON orders (status);");
+        let f = one(&out, "blocking-index-build");
+        assert_eq!(f.severity, Severity::Medium);
+        assert!(
+            f.fix
+                .starts_with("CREATE INDEX CONCURRENTLY idx_orders_status ON orders")
+        );
+        assert_eq!(
+            f.reference,
+            ref_schema("building-indexes-without-blocking-writes")
+        );
+    }
+
+    #[test]
+    fn concurrently_same_script_table_and_other_dialects_do_not_block() {
+        let out = pg(
+            "CREATE INDEX CONCURRENTLY idx_orders_status ON orders (status);
+                      CREATE TABLE t (id int PRIMARY KEY, a int); CREATE INDEX t_a ON t (a);",
+        );
+        none(&out, "blocking-index-build");
+        for d in [SqlDialect::Mysql, SqlDialect::Sqlite, SqlDialect::Generic] {
+            let out = run(d, "CREATE INDEX idx_orders_status ON orders (status);", &[]);
+            none(&out, "blocking-index-build");
+        }
+    }
+
+    #[test]
+    fn adding_unique_constraint_to_existing_table_suggests_using_index() {
+        let out = pg("ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);");
+        let f = one(&out, "blocking-index-build");
+        assert!(
+            f.fix
+                .contains("CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON users (email);")
+        );
+        assert!(f.fix.contains("UNIQUE USING INDEX users_email_key"));
+    }
+
+    // --- timestamp-without-time-zone --------------------------------------------------------------
+
+    #[test]
+    fn timestamp_without_time_zone_is_a_postgres_low() {
+        let out = pg(
+            "CREATE TABLE e (id int PRIMARY KEY, happened_at timestamp, ok_at timestamptz,
+                      also_ok timestamp with time zone);",
+        );
+        let f = one(&out, "timestamp-without-time-zone");
+        assert_eq!(f.severity, Severity::Low);
+        assert_eq!(f.columns, vec!["happened_at"]);
+        let out = run(
+            SqlDialect::Mysql,
+            "CREATE TABLE e (id INT PRIMARY KEY, happened_at TIMESTAMP);",
+            &[],
+        );
+        none(&out, "timestamp-without-time-zone");
+    }
+
+    // --- identifiers ------------------------------------------------------------------------------
+
+    #[test]
+    fn quoted_mixed_case_and_schema_qualified_names_are_normalised() {
+        // Unquoted ORDERS folds to orders; public.orders is the same table.
+        let out = pg("CREATE TABLE public.customers (id int PRIMARY KEY);
+                      CREATE TABLE ORDERS (ID int PRIMARY KEY, Customer_Id int REFERENCES Customers (Id));
+                      CREATE INDEX idx ON public.orders (customer_id);");
+        none(&out, "unindexed-foreign-key");
+        none(&out, "blocking-index-build");
+        assert_eq!(out.tables.len(), 2);
+        assert_eq!(out.tables[1].name, "orders");
+        // Quoted mixed-case names keep their case and are quoted in fixes.
+        let out = pg("CREATE TABLE \"Customers\" (\"Id\" int PRIMARY KEY);
+                      CREATE TABLE \"OrderItems\" (\"Id\" int PRIMARY KEY, \"CustomerId\" int REFERENCES \"Customers\" (\"Id\"));");
+        let f = one(&out, "unindexed-foreign-key");
+        assert_eq!(f.table, "OrderItems");
+        assert!(f.fix.starts_with(
+            "CREATE INDEX CONCURRENTLY idx_orderitems_customerid ON \"OrderItems\" (\"CustomerId\");"
+        ), "{}", f.fix);
+        // Queries match case-insensitively.
+        let out = run(
+            SqlDialect::Postgres,
+            "CREATE TABLE \"Users\" (\"Id\" int PRIMARY KEY, \"Email\" text);",
+            &["SELECT * FROM \"Users\" u WHERE u.\"Email\" = $1"],
+        );
+        assert_eq!(one(&out, "query-not-covered").columns, vec!["Email"]);
+    }
+
+    #[test]
+    fn two_schemas_with_the_same_table_name_stay_apart() {
+        let out = pg(
+            "CREATE TABLE billing.accounts (id int PRIMARY KEY, owner_id int);
+                      CREATE TABLE crm.accounts (id int PRIMARY KEY, owner_id int);
+                      CREATE INDEX a_owner ON billing.accounts (owner_id);",
+        );
+        assert_eq!(out.tables.len(), 2);
+        assert_eq!(out.tables[0].name, "billing.accounts");
+        assert_eq!(out.tables[0].indexes.len(), 2);
+        assert_eq!(out.tables[1].indexes.len(), 1);
+        let out = run(
+            SqlDialect::Mysql,
+            "CREATE TABLE shop.`Orders` (id INT PRIMARY KEY, status VARCHAR(10));",
+            &["SELECT * FROM orders WHERE STATUS = 'x'"],
+        );
+        assert_eq!(
+            one(&out, "query-not-covered").fix,
+            "CREATE INDEX idx_orders_status ON shop.Orders (status);"
+        );
+    }
+
+    // --- errors and limits ------------------------------------------------------------------------
+
+    #[test]
+    fn invalid_sql_reports_line_and_column() {
+        let e = err(
+            SqlDialect::Postgres,
+            "CREATE TABLE t (id int PRIMARY KEY);\nCREATE TABLE (",
+            &[],
+        );
+        let DecideError::InvalidInput(m) = e else {
+            panic!("expected InvalidInput")
+        };
+        assert!(m.starts_with("ddl: does not parse as PostgreSQL"), "{m}");
+        assert!(m.contains("Line: 2"), "{m}");
+        assert!(m.contains("Column:"), "{m}");
+        let e = err(
+            SqlDialect::Mysql,
+            "CREATE TABLE t (id INT PRIMARY KEY);",
+            &["SELEC * FROM t"],
+        );
+        assert!(
+            matches!(e, DecideError::InvalidInput(m) if m.starts_with("queries[0]:") && m.contains("Line: 1"))
+        );
+        let e = err(
+            SqlDialect::Sqlite,
+            "CREATE TABLE t (x TEXT DEFAULT 'unterminated",
+            &[],
+        );
+        assert!(matches!(e, DecideError::InvalidInput(m) if m.contains("Line: 1")));
+    }
+
+    #[test]
+    fn empty_inputs_are_refused() {
+        for ddl in ["", "   \n", "-- just a comment\n", ";;"] {
+            assert!(
+                matches!(err(SqlDialect::Postgres, ddl, &[]), DecideError::InvalidInput(m) if m.starts_with("ddl:"))
+            );
+        }
+        let e = err(
+            SqlDialect::Postgres,
+            "CREATE TABLE t (id int PRIMARY KEY);",
+            &["  "],
+        );
+        assert!(matches!(e, DecideError::InvalidInput(m) if m.starts_with("queries[0]: empty")));
+    }
+
+    #[test]
+    fn oversize_inputs_are_refused() {
+        let big = format!(
+            "CREATE TABLE t (id int PRIMARY KEY);{}",
+            " ".repeat(MAX_DDL_BYTES)
+        );
+        assert!(
+            matches!(err(SqlDialect::Postgres, &big, &[]), DecideError::TooLarge(m) if m.contains("1 MiB"))
+        );
+        let many: Vec<&str> = vec!["SELECT 1"; MAX_QUERIES + 1];
+        assert!(matches!(
+            err(SqlDialect::Postgres, "CREATE TABLE t (id int PRIMARY KEY);", &many),
+            DecideError::TooLarge(m) if m.starts_with("queries:")
+        ));
+        let long_q = format!("SELECT 1 {}", " ".repeat(MAX_QUERY_BYTES));
+        assert!(matches!(
+            err(SqlDialect::Postgres, "CREATE TABLE t (id int PRIMARY KEY);", &[&long_q]),
+            DecideError::TooLarge(m) if m.starts_with("queries[0]:")
+        ));
+        // Exactly at the limit is accepted.
+        let at = format!(
+            "CREATE TABLE t (id int PRIMARY KEY);{}",
+            " ".repeat(MAX_DDL_BYTES - 36)
+        );
+        assert_eq!(at.len(), MAX_DDL_BYTES);
+        assert_eq!(pg(&at).tables.len(), 1);
+    }
+
+    #[test]
+    fn deeply_nested_or_chained_input_is_refused_without_overflow() {
+        let nested = format!(
+            "CREATE TABLE t (x int CHECK ({}1{}));",
+            "(".repeat(5000),
+            ")".repeat(5000)
+        );
+        assert!(matches!(
+            err(SqlDialect::Postgres, &nested, &[]),
+            DecideError::InvalidInput(_)
+        ));
+        let chain = format!("CREATE TABLE t (x int DEFAULT 1{});", "+1".repeat(100_000));
+        assert!(
+            matches!(err(SqlDialect::Postgres, &chain, &[]), DecideError::InvalidInput(m) if m.contains("too complex"))
+        );
+        let paren_chain = format!(
+            "CREATE TABLE t (x int DEFAULT (1){});",
+            "+(1)".repeat(100_000)
+        );
+        assert!(matches!(
+            err(SqlDialect::Generic, &paren_chain, &[]),
+            DecideError::InvalidInput(_)
+        ));
+        // Parser recursion limit (nesting under the bracket limit) is an InvalidInput too.
+        let nested = format!("SELECT {}1{}", "(".repeat(100), ")".repeat(100));
+        let e = err(
+            SqlDialect::Postgres,
+            "CREATE TABLE t (id int PRIMARY KEY);",
+            &[&nested],
+        );
+        assert!(matches!(e, DecideError::InvalidInput(_)));
+        // A long but acceptable AND chain in a query is analysed.
+        let conds: Vec<String> = (0..1000).map(|i| format!("a = {i}")).collect();
+        let q = format!("SELECT * FROM t WHERE {}", conds.join(" AND "));
+        let out = run(
+            SqlDialect::Postgres,
+            "CREATE TABLE t (id int PRIMARY KEY, a int);",
+            &[&q],
+        );
+        assert_eq!(one(&out, "query-not-covered").columns, vec!["a"]);
+    }
+
+    #[test]
+    fn longest_accepted_chains_do_not_overflow_the_stack() {
+        // Just under the token limit, in statements that get displayed, spanned and walked.
+        let chain = "+1".repeat(MAX_CHAIN_TOKENS / 2 - 20);
+        let ddl = format!(
+            "CREATE INDEX i ON t (a) WHERE a = 1{chain}; CREATE TABLE u (id int PRIMARY KEY, c int CHECK (c > 1{chain}) DEFAULT 1{chain});"
+        );
+        let q1 = format!("SELECT * FROM u WHERE c = 1{chain}");
+        let q2 = format!("SELECT * FROM u WHERE c IN (SELECT c FROM u WHERE c = 1{chain})");
+        let handle = std::thread::Builder::new()
+            .stack_size(1 << 20)
+            .spawn(move || run(SqlDialect::Postgres, &ddl, &[&q1, &q2]).findings.len())
+            .expect("spawn");
+        assert!(handle.join().expect("no stack overflow") >= 1);
+    }
+
+    #[test]
+    fn unsupported_statements_are_skipped() {
+        let out = pg(
+            "BEGIN; CREATE EXTENSION IF NOT EXISTS pgcrypto; SET statement_timeout = 0;
+                      CREATE TABLE t (id uuid PRIMARY KEY DEFAULT gen_random_uuid());
+                      COMMENT ON TABLE t IS 'x'; CREATE VIEW v AS SELECT * FROM t; COMMIT;",
+        );
+        assert_eq!(out.summary.total, 0, "{out}");
+        let out = pg("CREATE TABLE c AS SELECT 1 AS x;");
+        assert!(out.notes.iter().any(|n| n.contains("copies its columns")));
+        none(&out, "missing-primary-key");
+    }
+
+    // --- output -----------------------------------------------------------------------------------
+
+    const KITCHEN_SINK: &str = "CREATE TABLE users (email text, password text, balance float, seen timestamp);
+        CREATE TABLE orders (id int PRIMARY KEY, user_id int REFERENCES users (email), a int, b int);
+        CREATE INDEX o_a ON orders (a); CREATE INDEX o_ab ON orders (a, b);
+        ALTER TABLE accounts ADD COLUMN kind text NOT NULL;
+        CREATE INDEX acc_kind ON accounts (kind);
+        ALTER TABLE accounts ADD CONSTRAINT acc_u UNIQUE (kind);
+        ALTER TABLE accounts ADD CONSTRAINT acc_fk FOREIGN KEY (owner_id) REFERENCES users (id);
+        ALTER TABLE accounts ALTER COLUMN kind SET NOT NULL;
+        ALTER TABLE accounts ALTER COLUMN note TYPE varchar(5);
+        ALTER TABLE accounts DROP COLUMN legacy;
+        ALTER TABLE accounts RENAME COLUMN x TO y;
+        DROP TABLE junk;";
+
+    #[test]
+    fn every_rule_and_reference_is_reachable_and_allowed() {
+        let out = run(
+            SqlDialect::Postgres,
+            KITCHEN_SINK,
+            &[
+                "SELECT * FROM orders WHERE b = $1",
+                "SELECT * FROM ghosts WHERE x = 1",
+            ],
+        );
+        let rules: BTreeSet<&str> = out.findings.iter().map(|f| f.rule.as_str()).collect();
+        for r in [
+            "missing-primary-key",
+            "unindexed-foreign-key",
+            "query-not-covered",
+            "redundant-index",
+            "plaintext-secret",
+            "float-money",
+            "destructive-migration",
+            "not-null-without-default",
+            "blocking-index-build",
+            "blocking-foreign-key-validation",
+            "blocking-set-not-null",
+            "column-type-change",
+            "timestamp-without-time-zone",
+            "query-table-unknown",
+        ] {
+            assert!(rules.contains(r), "rule {r} not reached: {out}");
+        }
+        let mysql = run(SqlDialect::Mysql, FK_DDL, &[]);
+        assert!(
+            mysql
+                .findings
+                .iter()
+                .any(|f| f.rule == "inline-references-ignored")
+        );
+        let mut all_refs: Vec<String> = out.references.clone();
+        for d in [SqlDialect::Mysql, SqlDialect::Sqlite, SqlDialect::Generic] {
+            let o = run(
+                d,
+                "CREATE TABLE t (api_key text, price real); ALTER TABLE t RENAME TO u;",
+                &[],
+            );
+            all_refs.extend(o.references);
+            all_refs.extend(o.findings.into_iter().map(|f| f.reference));
+        }
+        all_refs.extend(out.findings.iter().map(|f| f.reference.clone()));
+        for r in &all_refs {
+            assert!(allowed(r), "reference {r} is not an allowed anchor");
+        }
+        for f in &out.findings {
+            assert!(!f.message.is_empty() && !f.fix.is_empty() && !f.table.is_empty());
+        }
+    }
+
+    #[test]
+    fn findings_are_ordered_by_statement_then_rule_and_deterministic() {
+        let a = run(
+            SqlDialect::Postgres,
+            KITCHEN_SINK,
+            &["SELECT * FROM orders WHERE b = $1"],
+        );
+        let b = run(
+            SqlDialect::Postgres,
+            KITCHEN_SINK,
+            &["SELECT * FROM orders WHERE b = $1"],
+        );
+        assert_eq!(a.findings, b.findings);
+        let keys: Vec<(usize, String)> = a
+            .findings
+            .iter()
+            .map(|f| (f.statement.unwrap_or(usize::MAX), f.rule.clone()))
+            .collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        assert_eq!(keys, sorted);
+        assert_eq!(
+            a.findings.last().map(|f| f.rule.as_str()),
+            Some("query-not-covered")
+        );
+        assert_eq!(
+            a.summary.total,
+            a.summary.high + a.summary.medium + a.summary.low
+        );
+        // Statement 1 findings come first, with its line.
+        assert_eq!(a.findings[0].statement, Some(1));
+        assert_eq!(a.findings[0].line, Some(1));
+    }
+
+    #[test]
+    fn serde_contract_and_display() {
+        let input: ReviewSchemaInput =
+            serde_json::from_str(r#"{"ddl": "CREATE TABLE t (price float)"}"#)
+                .expect("valid input");
+        assert_eq!(input.dialect, None);
+        let input: ReviewSchemaInput = serde_json::from_str(
+            r#"{"ddl": "x", "dialect": "postgresql", "queries": ["SELECT 1"]}"#,
+        )
+        .expect("alias");
+        assert_eq!(input.dialect, Some(SqlDialect::Postgres));
+        for (s, d) in [
+            ("mysql", SqlDialect::Mysql),
+            ("sqlite", SqlDialect::Sqlite),
+            ("generic", SqlDialect::Generic),
+        ] {
+            let v: SqlDialect = serde_json::from_str(&format!("\"{s}\"")).expect("dialect");
+            assert_eq!(v, d);
+        }
+        assert!(serde_json::from_str::<ReviewSchemaInput>(r#"{"ddl": "x", "extra": 1}"#).is_err());
+        assert!(
+            serde_json::from_str::<ReviewSchemaInput>(r#"{"ddl": "x", "dialect": "oracle"}"#)
+                .is_err()
+        );
+
+        let out = pg("CREATE TABLE t (price float);");
+        let json = serde_json::to_value(&out).expect("serialize");
+        assert_eq!(json["dialect"], "postgres");
+        assert_eq!(json["findings"][0]["severity"], "high");
+        assert_eq!(json["findings"][0]["rule"], "float-money");
+        assert_eq!(json["findings"][0]["columns"][0], "price");
+        assert!(json["findings"][0].get("query").is_none());
+        assert_eq!(json["summary"]["high"], 2);
+        let back: ReviewSchemaOutput = serde_json::from_value(json).expect("round trip");
+        assert_eq!(back.findings, out.findings);
+
+        let text = out.to_string();
+        assert!(text.starts_with("Schema review (PostgreSQL): 1 table(s), 2 finding(s): 2 high"));
+        assert!(text.contains("[HIGH] float-money: t (price)"));
+        assert!(text.contains("Read: skill://backend-engineering/references/schema-design.md#"));
+        assert!(text.contains("Notes:"));
+        let clean = pg("CREATE TABLE t (id int PRIMARY KEY);").to_string();
+        assert!(clean.contains("No findings."));
+        assert!(!TITLE.is_empty() && DESCRIPTION.len() > 100);
+    }
+
+    #[test]
+    fn json_schemas_describe_every_input_field() {
+        let schema =
+            serde_json::to_value(schemars::schema_for!(ReviewSchemaInput)).expect("schema");
+        let props = &schema["properties"];
+        for field in ["ddl", "dialect", "queries"] {
+            assert!(props[field].is_object(), "missing {field} in {schema}");
+        }
+        assert!(
+            props["ddl"]["description"]
+                .as_str()
+                .is_some_and(|d| d.contains("1 MiB"))
+        );
+        assert!(
+            props["queries"]["description"]
+                .as_str()
+                .is_some_and(|d| d.contains("200 queries"))
+        );
+        assert_eq!(schema["required"], serde_json::json!(["ddl"]));
+        let text =
+            serde_json::to_string(&schemars::schema_for!(ReviewSchemaOutput)).expect("schema");
+        for word in [
+            "findings",
+            "severity",
+            "reference",
+            "tables",
+            "summary",
+            "references",
+            "postgres",
+        ] {
+            assert!(text.contains(word), "{word} missing from the output schema");
+        }
+        let out = run(
+            SqlDialect::Mysql,
+            "CREATE TABLE t (id INT PRIMARY KEY);",
+            &["SELECT 1 FROM dual"],
+        );
+        assert_eq!(out.summary.total, 0);
+    }
+
+    // --- helpers ----------------------------------------------------------------------------------
+
+    #[test]
+    fn name_heuristics() {
+        assert_eq!(name_words("apiKeyHash"), vec!["api", "key", "hash"]);
+        assert_eq!(name_words("user-password"), vec!["user", "password"]);
+        assert_eq!(secret_kind("apiKey"), Some(SecretKind::Key));
+        assert_eq!(secret_kind("PASSWORD"), Some(SecretKind::Password));
+        assert_eq!(secret_kind("password_salt"), None);
+        assert_eq!(secret_kind("private_key_pem"), Some(SecretKind::Key));
+        assert_eq!(secret_kind("keyboard"), None);
+        assert!(is_money_name("unitPrice"));
+        assert!(!is_money_name("score"));
+        assert_eq!(generated_index_name(&"x".repeat(100), &[]).len(), 63);
+    }
+
+    #[test]
+    fn type_comparisons() {
+        let d = SqlDialect::Postgres;
+        let ty = |s: &str| -> Ty {
+            let sql = format!("CREATE TABLE t (c {s})");
+            let st = Parser::parse_sql(&PostgreSqlDialect {}, &sql).expect("parse");
+            match &st[0] {
+                Statement::CreateTable(ct) => classify(&ct.columns[0].data_type, d),
+                _ => unreachable!(),
+            }
+        };
+        assert!(matches!(
+            compare_types(&ty("bigint"), &ty("int")),
+            TypeChange::Narrowing(_)
+        ));
+        assert!(matches!(
+            compare_types(&ty("int"), &ty("bigint")),
+            TypeChange::Rewrite
+        ));
+        assert!(matches!(
+            compare_types(&ty("numeric(10,2)"), &ty("int")),
+            TypeChange::Narrowing(_)
+        ));
+        assert!(matches!(
+            compare_types(&ty("text"), &ty("int")),
+            TypeChange::Narrowing(_)
+        ));
+        assert!(matches!(
+            compare_types(&ty("timestamptz"), &ty("date")),
+            TypeChange::Narrowing(_)
+        ));
+        assert!(matches!(
+            compare_types(&ty("bigint"), &ty("numeric(10,0)")),
+            TypeChange::Narrowing(_)
+        ));
+        assert!(matches!(
+            compare_types(&ty("int"), &ty("numeric(20,0)")),
+            TypeChange::Rewrite
+        ));
+        assert!(matches!(
+            compare_types(&ty("varchar(10)"), &ty("varchar(10)")),
+            TypeChange::Same
+        ));
+        assert!(matches!(
+            compare_types(&ty("bytea"), &ty("bytea")),
+            TypeChange::Same
+        ));
+        assert!(matches!(
+            compare_types(&ty("serial"), &ty("bigint")),
+            TypeChange::Rewrite
+        ));
+        assert!(matches!(
+            compare_types(&ty("double precision"), &ty("real")),
+            TypeChange::Narrowing(_)
+        ));
+        assert!(matches!(
+            compare_types(&ty("uuid"), &ty("varchar(20)")),
+            TypeChange::Narrowing(_)
+        ));
+        assert!(matches!(
+            compare_types(&ty("int"), &ty("boolean")),
+            TypeChange::Narrowing(_)
+        ));
+    }
+
+    // --- never panic ------------------------------------------------------------------------------
+
+    fn token_soup() -> impl Strategy<Value = String> {
+        let tokens = prop::sample::select(vec![
+            "CREATE",
+            "TABLE",
+            "INDEX",
+            "UNIQUE",
+            "ON",
+            "ALTER",
+            "ADD",
+            "DROP",
+            "COLUMN",
+            "RENAME",
+            "TO",
+            "PRIMARY",
+            "KEY",
+            "FOREIGN",
+            "REFERENCES",
+            "NOT",
+            "NULL",
+            "DEFAULT",
+            "CONCURRENTLY",
+            "IF",
+            "EXISTS",
+            "SELECT",
+            "FROM",
+            "WHERE",
+            "JOIN",
+            "ORDER",
+            "BY",
+            "AND",
+            "OR",
+            "IN",
+            "(",
+            ")",
+            ",",
+            ";",
+            "=",
+            "<",
+            ">",
+            "t",
+            "u",
+            "\"T\"",
+            "`t`",
+            "s.t",
+            "a",
+            "b",
+            "id",
+            "password",
+            "price",
+            "int",
+            "text",
+            "float",
+            "varchar(10)",
+            "timestamp",
+            "1",
+            "'x'",
+            "$1",
+            "?",
+            "TYPE",
+            "SET",
+            "CONSTRAINT",
+            "CHECK",
+            "TRUNCATE",
+            "WITH",
+            "AS",
+            "USING",
+            "KEY",
+            "CHANGE",
+            "MODIFY",
+        ]);
+        prop::collection::vec(tokens, 0..60).prop_map(|v| v.join(" "))
+    }
+
+    fn dialects() -> impl Strategy<Value = Option<SqlDialect>> {
+        prop::option::of(prop::sample::select(vec![
+            SqlDialect::Postgres,
+            SqlDialect::Mysql,
+            SqlDialect::Sqlite,
+            SqlDialect::Generic,
+        ]))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn arbitrary_strings_never_panic(ddl in ".{0,300}", q in ".{0,120}", dialect in dialects()) {
+            let input = ReviewSchemaInput { ddl, dialect, queries: Some(vec![q]) };
+            let _ = review_schema(&input);
+        }
+
+        #[test]
+        fn token_soups_never_panic(ddl in token_soup(), qs in prop::collection::vec(token_soup(), 0..3), dialect in dialects()) {
+            let input = ReviewSchemaInput { ddl, dialect, queries: Some(qs) };
+            if let Ok(out) = review_schema(&input) {
+                prop_assert_eq!(out.summary.total, out.findings.len());
+                let _ = out.to_string();
+            }
+        }
+
+        #[test]
+        fn generated_schemas_never_panic(
+            cols in prop::collection::vec(("[a-z_]{1,12}", prop::sample::select(vec!["int", "bigint", "text", "float", "numeric(10,2)", "timestamp", "bytea", "varchar(5)"]), any::<bool>()), 1..8),
+            extra in prop::sample::select(vec![
+                "", "ALTER TABLE t DROP COLUMN c0;", "CREATE INDEX i ON t (c0);", "ALTER TABLE t RENAME TO v;",
+                "ALTER TABLE t ALTER COLUMN c0 TYPE int;", "DROP TABLE t;", "ALTER TABLE t ADD COLUMN z int NOT NULL;",
+            ]),
+            dialect in dialects(),
+        ) {
+            let defs: Vec<String> = cols.iter().enumerate().map(|(i, (n, ty, nn))| {
+                format!("c{i}_{n} {ty}{}", if *nn { " NOT NULL" } else { "" })
+            }).collect();
+            let ddl = format!("CREATE TABLE t ({}); {extra}", defs.join(", "));
+            let q = "SELECT * FROM t WHERE c0 = 1 ORDER BY c1".to_string();
+            let input = ReviewSchemaInput { ddl, dialect, queries: Some(vec![q]) };
+            if let Ok(out) = review_schema(&input) {
+                prop_assert!(out.findings.iter().all(|f| allowed(&f.reference)));
+            }
+        }
+    }
 }

@@ -167,8 +167,16 @@ pub fn registry() -> Vec<ToolEntry> {
 }
 
 fn decision_tools() -> Vec<ToolEntry> {
-    use crate::decide::{api, consistency, failure, observability, performance, scaling, security};
+    use crate::decide::{
+        api, consistency, failure, observability, performance, scaling, schema, security,
+    };
     vec![
+        decision(
+            "review_schema",
+            schema::TITLE,
+            schema::DESCRIPTION,
+            schema::review_schema,
+        ),
         decision(
             "pick_scaling_strategy",
             scaling::TITLE,

@@ -1,0 +1,147 @@
+//! Benchmarks for the numbers in docs/BENCHMARKS.md: start-up to first answer, index build, search
+//! latency, resident memory, binary size. Not a test: run it on a quiet machine, release build:
+//!
+//! ```sh
+//! cargo build --release && cargo run --release --example bench
+//! ```
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use backend_engineering_mcp::content::Skill;
+use backend_engineering_mcp::search::{SearchIndex, SearchRequest};
+
+const INIT: &str = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}"#;
+const INITIALIZED: &str = r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#;
+const TOOLS_LIST: &str = r#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#;
+const QUERIES: &[&str] = &[
+    "how do I add a NOT NULL column to a big table without downtime",
+    "the ORM runs one query per row in a loop",
+    "how big should the database connection pool be",
+    "stop calling a dependency that keeps failing",
+    "what hashing algorithm and parameters for user passwords",
+    "paginate a feed that changes while the client scrolls",
+    "alerting that pages on fast burn but not on a brief blip",
+    "publish an event reliably after the database commit",
+];
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn p90(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() * 9 / 10]
+}
+
+fn binary() -> String {
+    std::env::var("BEM_BIN")
+        .unwrap_or_else(|_| "target/release/backend-engineering-mcp".to_string())
+}
+
+/// Spawn, initialize, list tools, close stdin, wait for exit. Returns the wall time and, when asked,
+/// the peak resident set (VmHWM) read just before stdin closes.
+fn session(read_memory: bool) -> (Duration, Option<String>) {
+    let started = Instant::now();
+    let mut child = Command::new(binary())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .env("RUST_LOG", "error")
+        .spawn()
+        .expect("spawn the release binary (build it with cargo build --release)");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    writeln!(stdin, "{INIT}").unwrap();
+    stdout.read_line(&mut line).unwrap();
+    writeln!(stdin, "{INITIALIZED}\n{TOOLS_LIST}").unwrap();
+    line.clear();
+    stdout.read_line(&mut line).unwrap();
+    assert!(line.contains("\"tools\""), "unexpected reply: {line}");
+    let memory = read_memory.then(|| {
+        let search = r#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"search_references","arguments":{"query":"connection pool size","limit":20,"max_tokens":50000}}}"#;
+        writeln!(stdin, "{search}").unwrap();
+        line.clear();
+        stdout.read_line(&mut line).unwrap();
+        let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap_or_default();
+        status
+            .lines()
+            .filter(|l| l.starts_with("VmHWM") || l.starts_with("VmRSS"))
+            .map(|l| l.split_whitespace().skip(1).collect::<Vec<_>>().join(" "))
+            .collect::<Vec<_>>()
+            .join(" / ")
+    });
+    drop(stdin);
+    let status = child.wait().unwrap();
+    assert!(status.success());
+    (started.elapsed(), memory)
+}
+
+fn main() {
+    let runs = 50;
+    let _ = session(false); // warm the page cache
+
+    let startup: Vec<Duration> = (0..runs).map(|_| session(false).0).collect();
+    println!(
+        "start-up (spawn -> initialize -> tools/list -> exit), {runs} runs: median {:.2} ms, p90 {:.2} ms",
+        median(startup.clone()).as_secs_f64() * 1e3,
+        p90(startup).as_secs_f64() * 1e3
+    );
+
+    let (_, memory) = session(true);
+    println!(
+        "resident memory after initialize, tools/list and a 20-hit search (VmHWM / VmRSS): {}",
+        memory.unwrap_or_default()
+    );
+
+    let skill = Skill::get();
+    let builds: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            let index = SearchIndex::build(skill).unwrap();
+            let elapsed = t.elapsed();
+            assert!(!index.is_empty());
+            elapsed
+        })
+        .collect();
+    println!(
+        "index build ({} sections), {runs} runs: median {:.2} ms, p90 {:.2} ms",
+        SearchIndex::build(skill).unwrap().len(),
+        median(builds.clone()).as_secs_f64() * 1e3,
+        p90(builds).as_secs_f64() * 1e3
+    );
+
+    let index = SearchIndex::build(skill).unwrap();
+    let mut searches = Vec::new();
+    for _ in 0..200 {
+        for q in QUERIES {
+            let request = SearchRequest {
+                query: q.to_string(),
+                limit: Some(5),
+                reference: None,
+                max_tokens: Some(4000),
+            };
+            let t = Instant::now();
+            let response = index.search(&request).unwrap();
+            searches.push(t.elapsed());
+            assert!(!response.hits.is_empty());
+        }
+    }
+    println!(
+        "search_references in-process (limit 5, snippets and texts), {} calls: median {:.0} µs, p90 {:.0} µs",
+        searches.len(),
+        median(searches.clone()).as_secs_f64() * 1e6,
+        p90(searches).as_secs_f64() * 1e6
+    );
+
+    if let Ok(meta) = std::fs::metadata(binary()) {
+        println!(
+            "binary size: {:.1} MB ({} bytes)",
+            meta.len() as f64 / 1e6,
+            meta.len()
+        );
+    }
+}
