@@ -21,9 +21,9 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
     /// Log filter (tracing EnvFilter syntax, e.g. `info` or `backend_engineering_mcp=debug`);
-    /// RUST_LOG wins when set.
-    #[arg(long, default_value = "info", global = true)]
-    pub log_level: String,
+    /// RUST_LOG wins when set. Default: `info` for the server, `warn` for other commands.
+    #[arg(long, global = true)]
+    pub log_level: Option<String>,
     /// What to do.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -99,6 +99,14 @@ pub enum Command {
     ApiStyle(DecisionArgs),
     /// Choose ACID, outbox or a saga (e.g. `--set strong_consistency_required=false`).
     Consistency(DecisionArgs),
+    /// Print the configuration that registers this binary with an MCP client: JSON or TOML to merge
+    /// into the client's config file, or the command to run (Claude Code). Where it goes is printed
+    /// on stderr, so `> file` or a pipe gets the snippet alone.
+    PrintConfig {
+        /// The client.
+        #[arg(value_enum)]
+        client: crate::clients::Client,
+    },
     /// Print a reference document, or one section of it.
     Read {
         /// File name (security.md), stem (security) or URI.
@@ -261,7 +269,9 @@ fn usage(e: impl std::fmt::Display) -> anyhow::Error {
 fn run_inner(command: Command) -> anyhow::Result<()> {
     let skill = Skill::get();
     match command {
-        Command::Stdio => unreachable_stdio(),
+        Command::Stdio => Err(anyhow::anyhow!(
+            "the stdio server is started by main, not by cli::run"
+        )),
         Command::Search {
             query,
             limit,
@@ -356,6 +366,16 @@ fn run_inner(command: Command) -> anyhow::Result<()> {
         Command::Retries(args) => {
             run_decision(&args, args.object()?, crate::decide::failure::plan_retries)
         }
+        Command::PrintConfig { client } => {
+            let binary = std::env::current_exe()
+                .map_err(|e| anyhow::anyhow!("cannot tell where this binary is: {e}"))?;
+            let snippet = crate::clients::config_snippet(client, &binary).map_err(usage)?;
+            eprintln!(
+                "{}",
+                crate::clients::config_hint(client, crate::clients::Os::current())
+            );
+            print_text(&snippet)
+        }
         Command::Read {
             name,
             section,
@@ -370,10 +390,4 @@ fn run_inner(command: Command) -> anyhow::Result<()> {
             }
         }
     }
-}
-
-fn unreachable_stdio() -> anyhow::Result<()> {
-    Err(anyhow::anyhow!(
-        "the stdio server is started by main, not by cli::run"
-    ))
 }

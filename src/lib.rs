@@ -6,6 +6,7 @@
 //! - [`mcp`]: the MCP adapter (rmcp `ServerHandler`); [`cli`]: the command line. Both only translate.
 
 pub mod cli;
+pub mod clients;
 pub mod content;
 pub mod decide;
 pub mod mcp;

@@ -52,7 +52,7 @@ fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
         None | Some(Command::Stdio) => {
-            init_logging(cli.log_format, &cli.log_level);
+            init_logging(cli.log_format, cli.log_level.as_deref().unwrap_or("info"));
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
@@ -61,7 +61,7 @@ fn main() -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(command) => {
-            init_logging(cli.log_format, "warn");
+            init_logging(cli.log_format, cli.log_level.as_deref().unwrap_or("warn"));
             cli::run(command)
         }
     }
