@@ -97,6 +97,20 @@ fn main() {
         memory.unwrap_or_default()
     );
 
+    let loads: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            let skill = Skill::load().unwrap();
+            let elapsed = t.elapsed();
+            assert_eq!(skill.references.len(), 7);
+            elapsed
+        })
+        .collect();
+    println!(
+        "content parse (frontmatter, sections, digests), {runs} runs: median {:.2} ms",
+        median(loads).as_secs_f64() * 1e3
+    );
+
     let skill = Skill::get();
     let builds: Vec<Duration> = (0..runs)
         .map(|_| {

@@ -26,7 +26,7 @@ fn init_logging(format: LogFormat, level: &str) {
 
 async fn serve_stdio() -> anyhow::Result<()> {
     let started = std::time::Instant::now();
-    let server = BackendEngineeringServer::new().context("building the search index")?;
+    let server = BackendEngineeringServer::new();
     tracing::info!(
         micros = started.elapsed().as_micros() as u64,
         "ready: serving MCP over stdio"

@@ -19,7 +19,7 @@ use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 
 use crate::content::{LANGUAGES, REFERENCE_URI_TEMPLATE, SKILL_URI, Skill};
-use crate::search::{SearchError, SearchIndex};
+use crate::search::SharedIndex;
 use tools::{Context, ToolEntry};
 
 /// Name in `serverInfo`.
@@ -46,15 +46,14 @@ pub struct BackendEngineeringServer {
 }
 
 impl BackendEngineeringServer {
-    /// Build the server over the embedded skill (builds the search index).
-    pub fn new() -> Result<Self, SearchError> {
+    /// The server over the embedded skill; the search index builds on a background thread.
+    pub fn new() -> Self {
         let skill = Skill::get();
-        let index = Arc::new(SearchIndex::build(skill)?);
-        Ok(Self::with_index(skill, index))
+        Self::with_index(skill, SharedIndex::build_in_background(skill))
     }
 
-    /// Build the server around an existing index (several transports can share one).
-    pub fn with_index(skill: &'static Skill, index: Arc<SearchIndex>) -> Self {
+    /// The server around an existing index (several sessions can share one).
+    pub fn with_index(skill: &'static Skill, index: SharedIndex) -> Self {
         Self {
             inner: Arc::new(Inner {
                 context: Context { skill, index },
@@ -70,6 +69,12 @@ impl BackendEngineeringServer {
     /// The tool definitions, in `tools/list` order.
     pub fn tool_definitions(&self) -> Vec<rmcp::model::Tool> {
         self.inner.tools.iter().map(|t| t.tool.clone()).collect()
+    }
+}
+
+impl Default for BackendEngineeringServer {
+    fn default() -> Self {
+        Self::new()
     }
 }
 

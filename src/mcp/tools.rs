@@ -2,7 +2,6 @@
 //! JSON arguments to a typed call of the pure core and back to a `CallToolResult`.
 
 use std::fmt::Display;
-use std::sync::Arc;
 
 use rmcp::model::{CallToolResult, ContentBlock, JsonObject, Tool, ToolAnnotations};
 use schemars::JsonSchema;
@@ -11,14 +10,14 @@ use serde::de::DeserializeOwned;
 
 use crate::content::Skill;
 use crate::content::read::{self, GetSkillRequest, ReadReferenceRequest};
-use crate::search::{SearchIndex, SearchRequest};
+use crate::search::{SearchRequest, SharedIndex};
 
 /// What a tool handler can reach.
 pub struct Context {
     /// The embedded skill.
     pub skill: &'static Skill,
-    /// The search index over the references.
-    pub index: Arc<SearchIndex>,
+    /// The search index over the references (built in the background at start-up).
+    pub index: SharedIndex,
 }
 
 type Handler = Box<dyn Fn(&Context, JsonObject) -> CallToolResult + Send + Sync>;
@@ -142,10 +141,13 @@ pub fn registry() -> Vec<ToolEntry> {
              retries, sagas...). Returns the best sections with heading path, URI, score, snippet and \
              full text within a token budget; read more with read_reference.",
             |ctx: &Context, input: &SearchRequest| {
-                ctx.index.search(input).map(|out| {
-                    let text = render_search(&out);
-                    (out, text)
-                })
+                ctx.index
+                    .get()
+                    .and_then(|index| index.search(input))
+                    .map(|out| {
+                        let text = render_search(&out);
+                        (out, text)
+                    })
             },
         ),
         entry(

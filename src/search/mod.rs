@@ -1,7 +1,10 @@
 //! Section-level search over the reference documents: a tantivy index built in RAM at start-up, one
 //! tantivy document per H2/H3 section.
 
+pub mod terms;
+
 use std::collections::HashSet;
+use std::sync::{Arc, OnceLock};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -12,10 +15,7 @@ use tantivy::schema::{
     Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::snippet::SnippetGenerator;
-use tantivy::tokenizer::{
-    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
-    TokenizerManager,
-};
+use tantivy::tokenizer::{RemoveLongFilter, SimpleTokenizer, TextAnalyzer, TokenizerManager};
 use tantivy::{Index, IndexReader, TantivyDocument, Term, doc};
 
 use crate::content::{Section, Skill, estimate_tokens};
@@ -37,7 +37,7 @@ const TITLE_BOOST: f32 = 0.3;
 /// Boost of a match in the section's first paragraph (where the rule is stated).
 const LEAD_BOOST: f32 = 1.0;
 /// Memory budget of the one-shot index writer (the references are well under 1 MB of text).
-const WRITER_MEMORY_BYTES: usize = 15_000_000;
+const WRITER_MEMORY_BYTES: usize = 1_000_000;
 /// Characters in a snippet.
 const SNIPPET_CHARS: usize = 240;
 
@@ -145,6 +145,49 @@ struct Entry {
     section: &'static Section,
 }
 
+/// An index being built on a background thread, so that a server answers `initialize` and the
+/// listings without waiting for it. The first search waits for the build if it is not done yet.
+#[derive(Clone)]
+pub struct SharedIndex {
+    skill: &'static Skill,
+    cell: Arc<OnceLock<Result<SearchIndex, String>>>,
+}
+
+impl SharedIndex {
+    /// Start building the index on its own thread.
+    pub fn build_in_background(skill: &'static Skill) -> Self {
+        let shared = Self {
+            skill,
+            cell: Arc::new(OnceLock::new()),
+        };
+        let builder = shared.clone();
+        let spawned = std::thread::Builder::new()
+            .name("search-index".into())
+            .spawn(move || {
+                let started = std::time::Instant::now();
+                if builder.get().is_ok() {
+                    tracing::debug!(
+                        micros = started.elapsed().as_micros() as u64,
+                        "search index built"
+                    );
+                }
+            });
+        if let Err(e) = spawned {
+            // No thread: the first search builds it instead.
+            tracing::warn!(error = %e, "could not start the index thread; building on first search");
+        }
+        shared
+    }
+
+    /// The index, waiting for (or doing) the build.
+    pub fn get(&self) -> Result<&SearchIndex, SearchError> {
+        self.cell
+            .get_or_init(|| SearchIndex::build(self.skill).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|e| SearchError::Index(e.clone()))
+    }
+}
+
 /// The in-RAM index over every H2/H3 section of the references.
 pub struct SearchIndex {
     reader: IndexReader,
@@ -161,7 +204,7 @@ impl SearchIndex {
         let text = TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
                 .set_tokenizer(TOKENIZER)
-                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+                .set_index_option(IndexRecordOption::WithFreqs),
         );
         let fields = Fields {
             reference: builder.add_text_field("reference", STRING),
@@ -171,10 +214,11 @@ impl SearchIndex {
             lead: builder.add_text_field("lead", text),
             ordinal: builder.add_u64_field("ordinal", STORED),
         };
+        let analyzer = analyzer();
         // One segment, written on this thread: no writer threads to start, no merges to wait for.
         let mut writer = Index::builder()
             .schema(builder.build())
-            .tokenizers(tokenizers())
+            .tokenizers(tokenizers(&analyzer))
             .single_segment_index_writer(RamDirectory::create(), WRITER_MEMORY_BYTES)?;
         let mut entries = Vec::new();
         for document in &skill.references {
@@ -196,7 +240,9 @@ impl SearchIndex {
             }
         }
         let index = writer.finalize()?;
-        index.tokenizers().register(TOKENIZER, analyzer());
+        // The finalized index keeps the analyzer for query parsing and snippets; one memo of stems
+        // serves all of them.
+        index.tokenizers().register(TOKENIZER, analyzer);
         let reader = index.reader()?;
         let mut parser = QueryParser::for_index(
             &index,
@@ -360,18 +406,13 @@ const TOKENIZER: &str = "en_stem_stop";
 fn analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
-        .filter(LowerCaser)
-        .filter(
-            StopWordFilter::new(Language::English)
-                .unwrap_or_else(|| StopWordFilter::remove(Vec::new())),
-        )
-        .filter(Stemmer::new(Language::English))
+        .filter(terms::EnglishTerms::new())
         .build()
 }
 
-fn tokenizers() -> TokenizerManager {
+fn tokenizers(analyzer: &TextAnalyzer) -> TokenizerManager {
     let manager = TokenizerManager::default();
-    manager.register(TOKENIZER, analyzer());
+    manager.register(TOKENIZER, analyzer.clone());
     manager
 }
 
