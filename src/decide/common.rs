@@ -153,6 +153,14 @@ pub fn reference_uri(file: &str, anchor: &str) -> String {
     format!("{REFERENCE_URI_PREFIX}{file}#{anchor}")
 }
 
+/// Whether `uri` is exactly [`REFERENCE_URI_PREFIX`] + file + `#` + anchor for an entry of
+/// [`CITABLE_SECTIONS`]: the check every tool's tests apply to the URIs the tool emits.
+pub fn is_citable(uri: &str) -> bool {
+    uri.strip_prefix(REFERENCE_URI_PREFIX)
+        .and_then(|rest| rest.split_once('#'))
+        .is_some_and(|(file, anchor)| CITABLE_SECTIONS.contains(&(file, anchor)))
+}
+
 /// The next question of a guided interview: asked when a decision needs an answer the caller did not give.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct NextQuestion {
@@ -164,4 +172,40 @@ pub struct NextQuestion {
     pub options: Vec<String>,
     /// How to decide the answer from evidence (metrics to look at, thresholds).
     pub how_to_tell: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn is_citable_accepts_listed_sections_only() {
+        for (file, anchor) in CITABLE_SECTIONS {
+            assert!(is_citable(&reference_uri(file, anchor)), "{file}#{anchor}");
+        }
+        assert!(is_citable(
+            "skill://backend-engineering/references/schema-design.md#indexing-foreign-keys"
+        ));
+        // An anchor that is not listed, even in a listed file.
+        assert!(!is_citable(
+            "skill://backend-engineering/references/schema-design.md#no-such-section"
+        ));
+        // A listed anchor under the wrong file.
+        assert!(!is_citable(
+            "skill://backend-engineering/references/security.md#indexing-foreign-keys"
+        ));
+        // No `#` between file and anchor.
+        assert!(!is_citable(
+            "skill://backend-engineering/references/schema-design.mdindexing-foreign-keys"
+        ));
+        assert!(!is_citable(
+            "skill://backend-engineering/references/schema-design.md"
+        ));
+        // Wrong prefix, or none.
+        assert!(!is_citable(
+            "skill://other-skill/references/schema-design.md#indexing-foreign-keys"
+        ));
+        assert!(!is_citable("schema-design.md#indexing-foreign-keys"));
+        assert!(!is_citable(""));
+    }
 }

@@ -853,21 +853,9 @@ impl fmt::Display for PlanRetriesOutput {
 
 #[cfg(test)]
 mod tests {
+    use super::super::common::is_citable;
     use super::*;
     use proptest::prelude::*;
-
-    const FAILURE_ANCHORS: &[&str] = &[
-        "timeouts-and-deadlines",
-        "retries-with-exponential-backoff-and-jitter",
-        "what-is-safe-to-retry",
-        "retry-budgets",
-        "circuit-breakers",
-        "bulkheads",
-        "load-shedding-and-backpressure",
-        "idempotency-keys",
-        "graceful-degradation",
-    ];
-    const API_ANCHORS: &[&str] = &["rate-limiting", "idempotency-keys-on-post", "status-codes"];
 
     const ALL_FAILURES: [FailureKind; 8] = [
         FailureKind::Timeout,
@@ -1303,16 +1291,7 @@ mod tests {
             for (idem, key) in [(true, false), (false, true), (false, false)] {
                 let out = run(&base(f, idem, key));
                 for r in &out.references {
-                    let (file, anchor) = r
-                        .strip_prefix("skill://backend-engineering/references/")
-                        .and_then(|s| s.split_once('#'))
-                        .expect("reference uri");
-                    let ok = match file {
-                        "failure-patterns.md" => FAILURE_ANCHORS.contains(&anchor),
-                        "api-design.md" => API_ANCHORS.contains(&anchor),
-                        _ => false,
-                    };
-                    assert!(ok, "{r}");
+                    assert!(is_citable(r), "{r}");
                 }
                 let text = out.to_string();
                 assert!(text.contains(if out.should_retry {

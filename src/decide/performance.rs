@@ -958,27 +958,9 @@ impl fmt::Display for DiagnosePerformanceOutput {
 
 #[cfg(test)]
 mod tests {
+    use super::super::common::is_citable;
     use super::*;
     use proptest::prelude::*;
-
-    const PERF_ANCHORS: &[&str] = &[
-        "measure-before-optimizing",
-        "percentiles-and-tail-latency",
-        "littles-law",
-        "the-five-step-diagnosis-order",
-        "finding-slow-queries",
-        "reading-query-plans",
-        "fixing-n1-queries",
-        "offset-versus-keyset-pagination-cost",
-        "connection-pool-sizing",
-        "pgbouncer-pooling-modes",
-        "slow-downstream-dependencies",
-        "caching-hot-reads",
-        "profiling-cpu-and-memory",
-        "load-testing",
-        "latency-budgets",
-    ];
-    const FAILURE_ANCHORS: &[&str] = &["timeouts-and-deadlines", "circuit-breakers"];
 
     /// Every step settled and fine.
     fn healthy() -> DiagnosePerformanceInput {
@@ -1652,16 +1634,7 @@ mod tests {
             let mut all = out.references.clone();
             all.extend(out.steps.iter().map(|s| s.reference.clone()));
             for r in all {
-                let (file, anchor) = r
-                    .strip_prefix("skill://backend-engineering/references/")
-                    .and_then(|s| s.split_once('#'))
-                    .expect("reference uri");
-                let ok = match file {
-                    "performance.md" => PERF_ANCHORS.contains(&anchor),
-                    "failure-patterns.md" => FAILURE_ANCHORS.contains(&anchor),
-                    _ => false,
-                };
-                assert!(ok, "{r}");
+                assert!(is_citable(&r), "{r}");
             }
             let text = out.to_string();
             assert!(text.contains("1. Check metrics"));

@@ -4529,47 +4529,9 @@ fn refs_inst(e: &Expr, scope: &Scope, inst: usize) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::super::common::is_citable;
     use super::*;
     use proptest::prelude::*;
-
-    const ANCHORS: &[(&str, &[&str])] = &[
-        (
-            "schema-design.md",
-            &[
-                "design-from-access-patterns",
-                "normalization-and-when-to-denormalize",
-                "choosing-primary-keys",
-                "money-and-time-data-types",
-                "composite-indexes-and-the-leftmost-prefix-rule",
-                "covering-partial-and-expression-indexes",
-                "redundant-indexes-and-write-cost",
-                "indexing-foreign-keys",
-                "reading-explain-output",
-                "expand-contract-migrations",
-                "renaming-a-column-safely",
-                "adding-a-not-null-column-safely",
-                "building-indexes-without-blocking-writes",
-                "destructive-changes-and-rollback-plans",
-                "multi-tenant-schemas",
-            ],
-        ),
-        (
-            "security.md",
-            &[
-                "the-minimum-security-checklist",
-                "password-storage",
-                "secrets-management",
-                "api-keys-and-hmac-signing",
-                "encryption-at-rest",
-            ],
-        ),
-    ];
-
-    fn allowed(uri: &str) -> bool {
-        ANCHORS
-            .iter()
-            .any(|(file, anchors)| anchors.iter().any(|a| reference_uri(file, a) == uri))
-    }
 
     fn run(dialect: SqlDialect, ddl: &str, queries: &[&str]) -> ReviewSchemaOutput {
         let input = ReviewSchemaInput {
@@ -5699,7 +5661,7 @@ mod tests {
         }
         all_refs.extend(out.findings.iter().map(|f| f.reference.clone()));
         for r in &all_refs {
-            assert!(allowed(r), "reference {r} is not an allowed anchor");
+            assert!(is_citable(r), "reference {r} is not citable");
         }
         for f in &out.findings {
             assert!(!f.message.is_empty() && !f.fix.is_empty() && !f.table.is_empty());
@@ -6025,7 +5987,7 @@ mod tests {
             let q = "SELECT * FROM t WHERE c0 = 1 ORDER BY c1".to_string();
             let input = ReviewSchemaInput { ddl, dialect, queries: Some(vec![q]) };
             if let Ok(out) = review_schema(&input) {
-                prop_assert!(out.findings.iter().all(|f| allowed(&f.reference)));
+                prop_assert!(out.findings.iter().all(|f| is_citable(&f.reference)));
             }
         }
     }
