@@ -15,6 +15,18 @@ async fn tools_list_is_stable() {
             "{} has an outputSchema",
             tool.name
         );
+        // One `type` per schema node: clients on single-type dialects (e.g. Gemini's) reject arrays.
+        for schema in [Some(&tool.input_schema), tool.output_schema.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            let value = serde_json::Value::Object((**schema).clone());
+            assert!(
+                !backend_engineering_mcp::mcp::schema::has_type_array(&value),
+                "{} has a `type` array in a schema",
+                tool.name
+            );
+        }
         let annotations = tool.annotations.as_ref().expect("annotations");
         assert_eq!(
             annotations.read_only_hint,

@@ -3,6 +3,7 @@
 
 pub mod prompts;
 pub mod resources;
+pub mod schema;
 pub mod stdio;
 pub mod tools;
 

@@ -61,7 +61,7 @@ where
     E: Display,
     F: Fn(&Context, &I) -> Result<(O, String), E> + Send + Sync + 'static,
 {
-    let tool = Tool::new(name, description.to_string(), JsonObject::new())
+    let mut tool = Tool::new(name, description.to_string(), JsonObject::new())
         .with_input_schema::<I>()
         .with_output_schema::<O>()
         .with_title(title)
@@ -72,6 +72,14 @@ where
                 .idempotent(true)
                 .open_world(false),
         );
+    let mut input_schema = (*tool.input_schema).clone();
+    super::schema::make_portable(&mut input_schema, super::schema::Side::Input);
+    tool.input_schema = std::sync::Arc::new(input_schema);
+    if let Some(output) = tool.output_schema.as_deref() {
+        let mut output_schema = output.clone();
+        super::schema::make_portable(&mut output_schema, super::schema::Side::Output);
+        tool.output_schema = Some(std::sync::Arc::new(output_schema));
+    }
     let handler: Handler = Box::new(move |context, arguments| {
         let value = serde_json::Value::Object(arguments);
         let input: I = match serde_path_to_error::deserialize(value) {
