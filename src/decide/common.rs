@@ -161,6 +161,18 @@ pub fn is_citable(uri: &str) -> bool {
         .is_some_and(|(file, anchor)| CITABLE_SECTIONS.contains(&(file, anchor)))
 }
 
+/// The closing block of every decision tool's text report: the sections to read next, one per line.
+pub fn write_read_next(f: &mut std::fmt::Formatter<'_>, references: &[String]) -> std::fmt::Result {
+    if references.is_empty() {
+        return Ok(());
+    }
+    writeln!(f, "\nRead next:")?;
+    for r in references {
+        writeln!(f, "  - {r}")?;
+    }
+    Ok(())
+}
+
 /// The next question of a guided interview: asked when a decision needs an answer the caller did not give.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct NextQuestion {

@@ -902,10 +902,7 @@ impl fmt::Display for PlanDataConsistencyOutput {
                 writeln!(f, "  - {p}")?;
             }
         }
-        writeln!(f, "\nRead next:")?;
-        for r in &self.references {
-            writeln!(f, "  {r}")?;
-        }
+        super::common::write_read_next(f, &self.references)?;
         Ok(())
     }
 }

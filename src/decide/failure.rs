@@ -843,10 +843,7 @@ impl fmt::Display for PlanRetriesOutput {
             }
         }
         writeln!(f)?;
-        writeln!(f, "Read next:")?;
-        for r in &self.references {
-            writeln!(f, "- {r}")?;
-        }
+        super::common::write_read_next(f, &self.references)?;
         Ok(())
     }
 }

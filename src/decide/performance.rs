@@ -948,10 +948,7 @@ impl fmt::Display for DiagnosePerformanceOutput {
         for w in &self.why {
             writeln!(f, "- {w}")?;
         }
-        writeln!(f, "Read next:")?;
-        for r in &self.references {
-            writeln!(f, "- {r}")?;
-        }
+        super::common::write_read_next(f, &self.references)?;
         Ok(())
     }
 }

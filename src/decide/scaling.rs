@@ -1015,10 +1015,7 @@ impl fmt::Display for PickScalingStrategyOutput {
                 writeln!(f, "  - {n}")?;
             }
         }
-        writeln!(f, "\nRead next:")?;
-        for r in &self.references {
-            writeln!(f, "  {r}")?;
-        }
+        super::common::write_read_next(f, &self.references)?;
         Ok(())
     }
 }

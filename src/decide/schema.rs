@@ -350,12 +350,7 @@ impl fmt::Display for ReviewSchemaOutput {
                 writeln!(f, "  - {n}")?;
             }
         }
-        if !self.references.is_empty() {
-            writeln!(f, "\nRead next:")?;
-            for r in &self.references {
-                writeln!(f, "  {r}")?;
-            }
-        }
+        super::common::write_read_next(f, &self.references)?;
         Ok(())
     }
 }

@@ -1150,10 +1150,7 @@ impl fmt::Display for AuditSecurityOutput {
                 )?;
             }
         }
-        writeln!(f, "\nRead next:")?;
-        for r in &self.references {
-            writeln!(f, "  {r}")?;
-        }
+        super::common::write_read_next(f, &self.references)?;
         Ok(())
     }
 }
