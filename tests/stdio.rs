@@ -401,6 +401,47 @@ fn a_line_that_is_not_json_rpc_gets_an_error_and_the_next_request_is_served() {
 }
 
 #[test]
+fn replies_to_bad_lines_never_share_a_line_with_other_replies() {
+    // Bad lines are answered from the read path while responses are written from request handlers;
+    // each reply must still be one whole line (found by fuzzing: they were once glued together).
+    let init = r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}"#;
+    let mut lines: Vec<String> = vec![
+        init.to_string(),
+        r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#.to_string(),
+    ];
+    for i in 1..=150 {
+        lines.push(format!(
+            r#"{{"jsonrpc":"2.0","id":{i},"method":"tools/call","params":{{"name":"search_references","arguments":{{"query":"retry {i}","limit":1}}}}}}"#
+        ));
+        lines.push("not json".to_string());
+        lines.push(format!(r#"{{"id":"bad-{i}","x":1}}"#));
+    }
+    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    // raw_session parses every stdout line as JSON and fails on one that is not.
+    let (replies, status) = raw_session(&refs);
+    assert!(status.success());
+    assert_eq!(
+        replies.len(),
+        1 + 150 * 3,
+        "one reply per request and per bad line"
+    );
+    assert_eq!(
+        replies
+            .iter()
+            .filter(|r| r["error"]["code"] == -32700)
+            .count(),
+        150
+    );
+    assert_eq!(
+        replies
+            .iter()
+            .filter(|r| r["error"]["code"] == -32600)
+            .count(),
+        150
+    );
+}
+
+#[test]
 fn exits_cleanly_when_stdin_closes() {
     let (replies, status) = raw_session(&[]);
     assert!(replies.is_empty());

@@ -5,42 +5,107 @@
 //! `-32600 Invalid Request` (with the id when one can be read); a line over [`MAX_LINE_BYTES`] →
 //! `-32600` naming the limit, and the line is skipped without buffering it whole.
 
-use std::sync::Arc;
-
 use rmcp::RoleServer;
 use rmcp::service::{RxJsonRpcMessage, TxJsonRpcMessage};
 use rmcp::transport::Transport;
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
-use tokio::sync::Mutex;
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::sync::{mpsc, oneshot};
 
 /// Longest message line accepted: 4 MiB (a 1 MiB schema, JSON-escaped, fits with room to spare).
 pub const MAX_LINE_BYTES: usize = 4 * 1024 * 1024;
 
+/// One line to write (`None`: nothing, just report when everything before it is out), and who wants
+/// to know when it is out.
+type Outgoing = (
+    Option<Vec<u8>>,
+    Option<oneshot::Sender<std::io::Result<()>>>,
+);
+
 /// JSON-RPC line transport over any reader and writer.
-pub struct LineTransport<R, W> {
+///
+/// rmcp may drop a `receive` future at any await point (it selects over several events), so every
+/// piece of state lives in the struct, not in the future: the part of a line read so far stays in
+/// `pending`, and every write, replies to bad lines included, goes through one writer task that
+/// writes whole lines and is never cancelled half-way.
+pub struct LineTransport<R> {
     reader: BufReader<R>,
-    writer: Arc<Mutex<W>>,
+    pending: Vec<u8>,
+    too_long: bool,
     max_line: usize,
+    out: mpsc::UnboundedSender<Outgoing>,
 }
 
-impl<R, W> LineTransport<R, W>
+impl<R> LineTransport<R>
 where
     R: AsyncRead + Unpin + Send + 'static,
-    W: AsyncWrite + Unpin + Send + 'static,
 {
-    /// A transport reading `reader` and writing `writer`, with lines up to `max_line` bytes.
-    pub fn new(reader: R, writer: W, max_line: usize) -> Self {
+    /// A transport reading `reader` and writing `writer`, with lines up to `max_line` bytes. Must be
+    /// called inside a tokio runtime (it starts the writer task).
+    pub fn new<W>(reader: R, writer: W, max_line: usize) -> Self
+    where
+        W: AsyncWrite + Unpin + Send + 'static,
+    {
+        let (out, queue) = mpsc::unbounded_channel();
+        tokio::spawn(write_lines(writer, queue));
         Self {
             reader: BufReader::new(reader),
-            writer: Arc::new(Mutex::new(writer)),
+            pending: Vec::new(),
+            too_long: false,
             max_line,
+            out,
+        }
+    }
+
+    /// Queue a line; the returned receiver says when it was written.
+    fn queue(&self, bytes: Option<Vec<u8>>) -> oneshot::Receiver<std::io::Result<()>> {
+        let (done, written) = oneshot::channel();
+        // A closed queue means the writer stopped on an error; the receiver then reports it.
+        let _ = self.out.send((bytes, Some(done)));
+        written
+    }
+
+    /// Read the next line, keeping partial progress in `self` so a dropped call loses nothing.
+    async fn next_line(&mut self) -> std::io::Result<Line> {
+        loop {
+            let available = self.reader.fill_buf().await?;
+            if available.is_empty() {
+                let line = if self.too_long {
+                    Line::TooLong
+                } else if self.pending.is_empty() {
+                    Line::Eof
+                } else {
+                    Line::Complete(std::mem::take(&mut self.pending))
+                };
+                self.too_long = false;
+                return Ok(line);
+            }
+            let newline = available.iter().position(|b| *b == b'\n');
+            let chunk = &available[..newline.unwrap_or(available.len())];
+            if !self.too_long {
+                if self.pending.len() + chunk.len() > self.max_line {
+                    self.too_long = true;
+                    self.pending = Vec::new();
+                } else {
+                    self.pending.extend_from_slice(chunk);
+                }
+            }
+            let consumed = newline.map_or(available.len(), |i| i + 1);
+            self.reader.consume(consumed);
+            if newline.is_some() {
+                let line = if std::mem::take(&mut self.too_long) {
+                    Line::TooLong
+                } else {
+                    Line::Complete(std::mem::take(&mut self.pending))
+                };
+                return Ok(line);
+            }
         }
     }
 }
 
 /// The transport over the process's stdin and stdout.
-pub fn stdio() -> LineTransport<tokio::io::Stdin, tokio::io::Stdout> {
+pub fn stdio() -> LineTransport<tokio::io::Stdin> {
     LineTransport::new(tokio::io::stdin(), tokio::io::stdout(), MAX_LINE_BYTES)
 }
 
@@ -50,51 +115,31 @@ enum Line {
     Eof,
 }
 
-/// Read one line of at most `max` bytes. A longer line is consumed up to its newline without being
-/// kept in memory.
-async fn read_line<B: AsyncBufRead + Unpin>(reader: &mut B, max: usize) -> std::io::Result<Line> {
-    let mut line = Vec::new();
-    let mut too_long = false;
-    loop {
-        let available = reader.fill_buf().await?;
-        if available.is_empty() {
-            return Ok(if too_long {
-                Line::TooLong
-            } else if line.is_empty() {
-                Line::Eof
-            } else {
-                Line::Complete(line)
-            });
-        }
-        let (chunk, found_newline) = match available.iter().position(|b| *b == b'\n') {
-            Some(i) => (&available[..i], Some(i + 1)),
-            None => (available, None),
-        };
-        if !too_long {
-            if line.len() + chunk.len() > max {
-                too_long = true;
-                line = Vec::new();
-            } else {
-                line.extend_from_slice(chunk);
+/// The writer task: whole lines, in order, each flushed.
+async fn write_lines<W: AsyncWrite + Unpin>(
+    mut writer: W,
+    mut queue: mpsc::UnboundedReceiver<Outgoing>,
+) {
+    while let Some((bytes, done)) = queue.recv().await {
+        let result = match bytes {
+            Some(mut bytes) => {
+                bytes.push(b'\n');
+                match writer.write_all(&bytes).await {
+                    Ok(()) => writer.flush().await,
+                    Err(e) => Err(e),
+                }
             }
+            None => writer.flush().await,
+        };
+        let failed = result.is_err();
+        if let Some(done) = done {
+            let _ = done.send(result);
         }
-        let consumed = found_newline.unwrap_or(available.len());
-        reader.consume(consumed);
-        if found_newline.is_some() {
-            return Ok(if too_long {
-                Line::TooLong
-            } else {
-                Line::Complete(line)
-            });
+        if failed {
+            tracing::error!("writing stdout failed; no more replies can be sent");
+            return;
         }
     }
-}
-
-async fn write_line<W: AsyncWrite + Unpin>(writer: &Mutex<W>, bytes: &[u8]) -> std::io::Result<()> {
-    let mut writer = writer.lock().await;
-    writer.write_all(bytes).await?;
-    writer.write_all(b"\n").await?;
-    writer.flush().await
 }
 
 fn error_reply(id: Value, code: i64, message: String) -> Vec<u8> {
@@ -137,10 +182,9 @@ fn reject(line: &[u8]) -> Option<Vec<u8>> {
     }
 }
 
-impl<R, W> Transport<RoleServer> for LineTransport<R, W>
+impl<R> Transport<RoleServer> for LineTransport<R>
 where
     R: AsyncRead + Unpin + Send + 'static,
-    W: AsyncWrite + Unpin + Send + 'static,
 {
     type Error = std::io::Error;
 
@@ -148,16 +192,23 @@ where
         &mut self,
         item: TxJsonRpcMessage<RoleServer>,
     ) -> impl Future<Output = Result<(), Self::Error>> + Send + 'static {
-        let writer = self.writer.clone();
+        let written = serde_json::to_vec(&item)
+            .map_err(std::io::Error::other)
+            .map(|bytes| self.queue(Some(bytes)));
         async move {
-            let bytes = serde_json::to_vec(&item).map_err(std::io::Error::other)?;
-            write_line(&writer, &bytes).await
+            match written?.await {
+                Ok(result) => result,
+                Err(_) => Err(std::io::Error::new(
+                    std::io::ErrorKind::BrokenPipe,
+                    "the stdout writer has stopped",
+                )),
+            }
         }
     }
 
     async fn receive(&mut self) -> Option<RxJsonRpcMessage<RoleServer>> {
         loop {
-            let line = match read_line(&mut self.reader, self.max_line).await {
+            let line = match self.next_line().await {
                 Ok(Line::Complete(line)) => line,
                 Ok(Line::Eof) => return None,
                 Ok(Line::TooLong) => {
@@ -170,9 +221,8 @@ where
                             self.max_line
                         ),
                     );
-                    if write_line(&self.writer, &reply).await.is_err() {
-                        return None;
-                    }
+                    // Fire and forget: the writer task writes it whole even if this call is dropped.
+                    let _ = self.queue(Some(reply));
                     continue;
                 }
                 Err(e) => {
@@ -185,40 +235,52 @@ where
             }
             if let Some(reply) = reject(&line) {
                 tracing::warn!("answered a malformed message line with an error");
-                if write_line(&self.writer, &reply).await.is_err() {
-                    return None;
-                }
+                let _ = self.queue(Some(reply));
             }
         }
     }
 
     async fn close(&mut self) -> Result<(), Self::Error> {
-        self.writer.lock().await.flush().await
+        // Wait until everything queued so far (replies to bad lines included) is written.
+        match self.queue(None).await {
+            Ok(result) => result,
+            Err(_) => Ok(()),
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    use tokio::io::AsyncWriteExt;
+
     use super::*;
+
+    async fn line(t: &mut LineTransport<impl AsyncRead + Unpin + Send + 'static>) -> Line {
+        t.next_line().await.unwrap()
+    }
 
     #[tokio::test]
     async fn lines_are_split_and_long_ones_skipped() {
         let input: &[u8] = b"abc\n0123456789\nxy";
-        let mut reader = BufReader::with_capacity(4, input);
-        assert!(
-            matches!(read_line(&mut reader, 5).await.unwrap(), Line::Complete(l) if l == b"abc")
-        );
-        assert!(matches!(
-            read_line(&mut reader, 5).await.unwrap(),
-            Line::TooLong
-        ));
-        assert!(
-            matches!(read_line(&mut reader, 5).await.unwrap(), Line::Complete(l) if l == b"xy")
-        );
-        assert!(matches!(
-            read_line(&mut reader, 5).await.unwrap(),
-            Line::Eof
-        ));
+        let mut t = LineTransport::new(input, tokio::io::sink(), 5);
+        assert!(matches!(line(&mut t).await, Line::Complete(l) if l == b"abc"));
+        assert!(matches!(line(&mut t).await, Line::TooLong));
+        assert!(matches!(line(&mut t).await, Line::Complete(l) if l == b"xy"));
+        assert!(matches!(line(&mut t).await, Line::Eof));
+    }
+
+    #[tokio::test]
+    async fn a_read_dropped_half_way_through_a_line_loses_nothing() {
+        let (mut client, server) = tokio::io::duplex(64);
+        let mut t = LineTransport::new(server, tokio::io::sink(), 100);
+        client.write_all(b"{\"half").await.unwrap();
+        // rmcp may drop a pending receive; the half line must survive it.
+        let dropped = tokio::time::timeout(Duration::from_millis(50), t.next_line()).await;
+        assert!(dropped.is_err(), "no complete line yet");
+        client.write_all(b"\": 1}\n").await.unwrap();
+        assert!(matches!(line(&mut t).await, Line::Complete(l) if l == b"{\"half\": 1}"));
     }
 
     #[test]
