@@ -65,6 +65,13 @@ where
         written
     }
 
+    /// Queue a line without waiting for it: the writer task writes it whole even if the caller is
+    /// dropped.
+    fn queue_detached(&self, bytes: Vec<u8>) {
+        // A closed queue means the writer stopped on an error, already logged there.
+        let _ = self.out.send((Some(bytes), None));
+    }
+
     /// Read the next line, keeping partial progress in `self` so a dropped call loses nothing.
     async fn next_line(&mut self) -> std::io::Result<Line> {
         loop {
@@ -221,8 +228,7 @@ where
                             self.max_line
                         ),
                     );
-                    // Fire and forget: the writer task writes it whole even if this call is dropped.
-                    let _ = self.queue(Some(reply));
+                    self.queue_detached(reply);
                     continue;
                 }
                 Err(e) => {
@@ -235,7 +241,7 @@ where
             }
             if let Some(reply) = reject(&line) {
                 tracing::warn!("answered a malformed message line with an error");
-                let _ = self.queue(Some(reply));
+                self.queue_detached(reply);
             }
         }
     }
