@@ -39,14 +39,17 @@ pub fn raw_session(lines: &[&str]) -> (Vec<serde_json::Value>, std::process::Exi
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn");
-    {
-        let mut stdin = child.stdin.take().expect("stdin");
-        for line in lines {
-            stdin.write_all(line.as_bytes()).expect("write");
-            stdin.write_all(b"\n").expect("write");
-        }
-    }
+    // Write on another thread while this one reads, so neither pipe can fill up and block both sides.
+    let mut stdin = child.stdin.take().expect("stdin");
+    let input: Vec<u8> = lines
+        .iter()
+        .flat_map(|l| l.bytes().chain(std::iter::once(b'\n')))
+        .collect();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
     let output = child.wait_with_output().expect("wait");
+    writer.join().expect("stdin writer");
     let values = String::from_utf8_lossy(&output.stdout)
         .lines()
         .map(|l| {
