@@ -41,6 +41,31 @@ fn binary() -> String {
         .unwrap_or_else(|_| "target/release/backend-engineering-mcp".to_string())
 }
 
+/// Spawn, initialize, run one search, close stdin, wait for exit: what the first search of a session
+/// costs, index build included when it has not finished in the background yet.
+fn first_search_session() -> Duration {
+    let started = Instant::now();
+    let mut child = Command::new(binary())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .env("RUST_LOG", "error")
+        .spawn()
+        .expect("spawn the release binary");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    let search = r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"search_references","arguments":{"query":"connection pool size","limit":5}}}"#;
+    writeln!(stdin, "{INIT}\n{INITIALIZED}\n{search}").unwrap();
+    stdout.read_line(&mut line).unwrap();
+    line.clear();
+    stdout.read_line(&mut line).unwrap();
+    assert!(line.contains("\"hits\""), "unexpected reply: {line}");
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+    started.elapsed()
+}
+
 /// Spawn, initialize, list tools, close stdin, wait for exit. Returns the wall time and, when asked,
 /// the peak resident set (VmHWM) read just before stdin closes.
 fn session(read_memory: bool) -> (Duration, Option<String>) {
@@ -89,6 +114,13 @@ fn main() {
         "start-up (spawn -> initialize -> tools/list -> exit), {runs} runs: median {:.2} ms, p90 {:.2} ms",
         median(startup.clone()).as_secs_f64() * 1e3,
         p90(startup).as_secs_f64() * 1e3
+    );
+
+    let first: Vec<Duration> = (0..runs).map(|_| first_search_session()).collect();
+    println!(
+        "first search of a session (spawn -> initialize -> search_references -> exit), {runs} runs: median {:.2} ms, p90 {:.2} ms",
+        median(first.clone()).as_secs_f64() * 1e3,
+        p90(first).as_secs_f64() * 1e3
     );
 
     let (_, memory) = session(true);
