@@ -209,16 +209,8 @@ where
     O: Serialize + std::fmt::Display,
     E: std::fmt::Display,
 {
-    let input: I =
-        serde_path_to_error::deserialize(serde_json::Value::Object(object)).map_err(|e| {
-            let path = e.path().to_string();
-            let at = if path == "." {
-                String::new()
-            } else {
-                format!(" at `{path}`")
-            };
-            usage(format!("invalid input{at}: {}", e.inner()))
-        })?;
+    let input: I = crate::input::from_json(serde_json::Value::Object(object))
+        .map_err(|e| usage(format!("invalid input {e}")))?;
     let output = decide(&input).map_err(usage)?;
     if args.json {
         print_json(&output)
@@ -290,21 +282,7 @@ fn run_inner(command: Command) -> anyhow::Result<()> {
             if json {
                 return print_json(&response);
             }
-            if response.hits.is_empty() {
-                return print_text("No section matched. Try other words.");
-            }
-            let mut text = String::new();
-            for (i, hit) in response.hits.iter().enumerate() {
-                text.push_str(&format!(
-                    "{}. {}  [{:.2}]\n   {}\n   {}\n\n",
-                    i + 1,
-                    hit.section,
-                    hit.score,
-                    hit.uri,
-                    hit.snippet
-                ));
-            }
-            print_text(&text)
+            print_text(&response.render(false))
         }
         Command::Skill { lang, json } => {
             let response = read::get_skill(skill, &GetSkillRequest { lang }).map_err(usage)?;

@@ -9,5 +9,6 @@ pub mod cli;
 pub mod clients;
 pub mod content;
 pub mod decide;
+pub mod input;
 pub mod mcp;
 pub mod search;

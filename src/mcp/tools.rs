@@ -82,18 +82,11 @@ where
     }
     let handler: Handler = Box::new(move |context, arguments| {
         let value = serde_json::Value::Object(arguments);
-        let input: I = match serde_path_to_error::deserialize(value) {
+        let input: I = match crate::input::from_json(value) {
             Ok(input) => input,
             Err(e) => {
-                let path = e.path().to_string();
-                let at = if path == "." {
-                    String::new()
-                } else {
-                    format!(" at `{path}`")
-                };
                 return error(format!(
-                    "invalid arguments for {name}{at}: {}. See the tool's inputSchema for the fields and their types.",
-                    e.inner()
+                    "invalid arguments for {name}: {e}. See the tool's inputSchema for the fields and their types."
                 ));
             }
         };
@@ -153,7 +146,7 @@ pub fn registry() -> Vec<ToolEntry> {
                     .get()
                     .and_then(|index| index.search(input))
                     .map(|out| {
-                        let text = render_search(&out);
+                        let text = out.render(true);
                         (out, text)
                     })
             },
@@ -230,33 +223,4 @@ fn decision_tools() -> Vec<ToolEntry> {
             consistency::plan_data_consistency,
         ),
     ]
-}
-
-fn render_search(out: &crate::search::SearchResponse) -> String {
-    if out.hits.is_empty() {
-        return "No section matched. Try other words (e.g. the pattern's name), or drop the reference filter."
-            .to_string();
-    }
-    let mut text = String::new();
-    for (i, hit) in out.hits.iter().enumerate() {
-        text.push_str(&format!(
-            "{}. {} (score {:.2})\n   {}\n   {}\n",
-            i + 1,
-            hit.section,
-            hit.score,
-            hit.uri,
-            hit.snippet
-        ));
-        if let Some(body) = &hit.text {
-            text.push('\n');
-            text.push_str(body.trim_end());
-            text.push_str("\n\n");
-        }
-    }
-    if out.truncated {
-        text.push_str(
-            "\n(Some section texts were left out to stay within max_tokens: read them with read_reference.)\n",
-        );
-    }
-    text
 }

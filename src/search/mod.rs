@@ -129,6 +129,42 @@ pub struct SearchResponse {
     pub tokens_returned: usize,
 }
 
+impl SearchResponse {
+    /// The hits for people: heading path, score, URI and snippet of each, and the section texts that
+    /// came back when `with_text`.
+    pub fn render(&self, with_text: bool) -> String {
+        if self.hits.is_empty() {
+            return "No section matched. Try other words (e.g. the pattern's name), or drop the reference filter.\n"
+                .to_string();
+        }
+        let mut text = String::new();
+        for (i, hit) in self.hits.iter().enumerate() {
+            text.push_str(&format!(
+                "{}. {} (score {:.2})\n   {}\n   {}\n",
+                i + 1,
+                hit.section,
+                hit.score,
+                hit.uri,
+                hit.snippet
+            ));
+            match hit.text.as_deref().filter(|_| with_text) {
+                Some(body) => {
+                    text.push('\n');
+                    text.push_str(body.trim_end());
+                    text.push_str("\n\n");
+                }
+                None => text.push('\n'),
+            }
+        }
+        if with_text && self.truncated {
+            text.push_str(
+                "(Some section texts were left out to stay within max_tokens: read them with read_reference.)\n",
+            );
+        }
+        text
+    }
+}
+
 struct Fields {
     reference: Field,
     heading: Field,
@@ -194,7 +230,7 @@ pub struct SearchIndex {
     parser: QueryParser,
     fields: Fields,
     entries: Vec<Entry>,
-    reference_names: Vec<&'static str>,
+    skill: &'static Skill,
 }
 
 impl SearchIndex {
@@ -256,7 +292,7 @@ impl SearchIndex {
             parser,
             fields,
             entries,
-            reference_names: skill.references.iter().map(|d| d.name.as_str()).collect(),
+            skill,
         })
     }
 
@@ -271,18 +307,12 @@ impl SearchIndex {
     }
 
     fn resolve_reference(&self, name: &str) -> Result<&'static str, SearchError> {
-        let wanted = name.trim();
-        let wanted = wanted
-            .strip_prefix(crate::content::REFERENCES_URI_PREFIX)
-            .or_else(|| wanted.strip_prefix("references/"))
-            .unwrap_or(wanted);
-        self.reference_names
-            .iter()
-            .copied()
-            .find(|n| *n == wanted || n.strip_suffix(".md") == Some(wanted))
+        self.skill
+            .reference(name)
+            .map(|d| d.name.as_str())
             .ok_or_else(|| SearchError::UnknownReference {
                 name: name.to_string(),
-                known: self.reference_names.join(", "),
+                known: self.skill.reference_names().join(", "),
             })
     }
 
