@@ -15,7 +15,10 @@ use tantivy::schema::{
     Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::snippet::SnippetGenerator;
-use tantivy::tokenizer::{RemoveLongFilter, SimpleTokenizer, TextAnalyzer, TokenizerManager};
+use tantivy::tokenizer::{
+    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, StopWordFilter, TextAnalyzer,
+    TokenizerManager,
+};
 use tantivy::{Index, IndexReader, TantivyDocument, Term, doc};
 
 use crate::content::{Section, Skill, estimate_tokens};
@@ -436,7 +439,12 @@ const TOKENIZER: &str = "en_stem_stop";
 fn analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
-        .filter(terms::EnglishTerms::new())
+        .filter(LowerCaser)
+        .filter(
+            StopWordFilter::new(Language::English)
+                .unwrap_or_else(|| StopWordFilter::remove(Vec::new())),
+        )
+        .filter(terms::MemoizedEnglishStemmer::new())
         .build()
 }
 
