@@ -112,7 +112,7 @@ impl Document {
             uri: format!("skill://{SKILL_NAME}/{path}"),
             title,
             text,
-            digest: rmcp::model::sha256_digest(text.as_bytes()),
+            digest: sha256_digest(text.as_bytes()),
             sections,
         })
     }
@@ -229,6 +229,20 @@ impl Skill {
     }
 }
 
+/// `sha256:` and the 64 lowercase hex digits of the SHA-256 of `bytes` (the form SEP-2640 manifests
+/// use).
+pub fn sha256_digest(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let hash = Sha256::digest(bytes);
+    let mut digest = String::with_capacity(71);
+    digest.push_str("sha256:");
+    for byte in hash {
+        digest.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
+        digest.push(char::from(b"0123456789abcdef"[usize::from(byte & 0x0f)]));
+    }
+    digest
+}
+
 /// Rough token count of a text for budgets: one token per four bytes, rounded up. This is the usual
 /// rule of thumb for English with BPE tokenizers; it overestimates code slightly, which keeps a
 /// budget safe.
@@ -281,6 +295,14 @@ mod tests {
             section.heading_path
         );
         assert_eq!(section.heading_path.matches(" > ").count(), 2);
+    }
+
+    #[test]
+    fn digests_are_sha256_in_the_manifest_form() {
+        assert_eq!(
+            sha256_digest(b"abc"),
+            "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 
     #[test]
