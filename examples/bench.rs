@@ -41,67 +41,90 @@ fn binary() -> String {
         .unwrap_or_else(|_| "target/release/backend-engineering-mcp".to_string())
 }
 
-/// Spawn, initialize, run one search, close stdin, wait for exit: what the first search of a session
-/// costs, index build included when it has not finished in the background yet.
-fn first_search_session() -> Duration {
-    let started = Instant::now();
-    let mut child = Command::new(binary())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .env("RUST_LOG", "error")
-        .spawn()
-        .expect("spawn the release binary");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut line = String::new();
-    let search = r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"search_references","arguments":{"query":"connection pool size","limit":5}}}"#;
-    writeln!(stdin, "{INIT}\n{INITIALIZED}\n{search}").unwrap();
-    stdout.read_line(&mut line).unwrap();
-    line.clear();
-    stdout.read_line(&mut line).unwrap();
-    assert!(line.contains("\"hits\""), "unexpected reply: {line}");
-    drop(stdin);
-    assert!(child.wait().unwrap().success());
-    started.elapsed()
+/// A running server driven over its stdin/stdout, one line each way.
+struct Server {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    stdout: BufReader<std::process::ChildStdout>,
 }
 
-/// Spawn, initialize, list tools, close stdin, wait for exit. Returns the wall time and, when asked,
-/// the peak resident set (VmHWM) read just before stdin closes.
-fn session(read_memory: bool) -> (Duration, Option<String>) {
-    let started = Instant::now();
-    let mut child = Command::new(binary())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .env("RUST_LOG", "error")
-        .spawn()
-        .expect("spawn the release binary (build it with cargo build --release)");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut line = String::new();
-    writeln!(stdin, "{INIT}").unwrap();
-    stdout.read_line(&mut line).unwrap();
-    writeln!(stdin, "{INITIALIZED}\n{TOOLS_LIST}").unwrap();
-    line.clear();
-    stdout.read_line(&mut line).unwrap();
-    assert!(line.contains("\"tools\""), "unexpected reply: {line}");
-    let memory = read_memory.then(|| {
-        let search = r#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"search_references","arguments":{"query":"connection pool size","limit":20,"max_tokens":50000}}}"#;
-        writeln!(stdin, "{search}").unwrap();
-        line.clear();
-        stdout.read_line(&mut line).unwrap();
-        let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap_or_default();
+impl Server {
+    /// Spawn the binary and initialize a session.
+    fn start() -> Self {
+        let mut child = Command::new(binary())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .env("RUST_LOG", "error")
+            .spawn()
+            .expect("spawn the release binary (build it with cargo build --release)");
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut server = Self {
+            child,
+            stdin,
+            stdout,
+        };
+        server.request(INIT, "\"serverInfo\"");
+        writeln!(server.stdin, "{INITIALIZED}").unwrap();
+        server
+    }
+
+    /// Send one request line and read its reply, which must contain `expect`.
+    fn request(&mut self, line: &str, expect: &str) -> String {
+        writeln!(self.stdin, "{line}").unwrap();
+        let mut reply = String::new();
+        self.stdout.read_line(&mut reply).unwrap();
+        assert!(reply.contains(expect), "unexpected reply: {reply}");
+        reply
+    }
+
+    /// Peak and current resident set, from /proc.
+    fn memory(&self) -> String {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
         status
             .lines()
             .filter(|l| l.starts_with("VmHWM") || l.starts_with("VmRSS"))
             .map(|l| l.split_whitespace().skip(1).collect::<Vec<_>>().join(" "))
             .collect::<Vec<_>>()
             .join(" / ")
+    }
+
+    /// Close stdin and wait for a clean exit.
+    fn finish(self) {
+        let Self {
+            mut child, stdin, ..
+        } = self;
+        drop(stdin);
+        assert!(child.wait().unwrap().success());
+    }
+}
+
+const FIRST_SEARCH: &str = r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"search_references","arguments":{"query":"connection pool size","limit":5}}}"#;
+const BIG_SEARCH: &str = r#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"search_references","arguments":{"query":"connection pool size","limit":20,"max_tokens":50000}}}"#;
+
+/// Spawn, initialize, run one search, close stdin, wait for exit: what the first search of a session
+/// costs, index build included when it has not finished in the background yet.
+fn first_search_session() -> Duration {
+    let started = Instant::now();
+    let mut server = Server::start();
+    server.request(FIRST_SEARCH, "\"hits\"");
+    server.finish();
+    started.elapsed()
+}
+
+/// Spawn, initialize, list tools, close stdin, wait for exit. Returns the wall time and, when asked,
+/// the resident set (VmHWM / VmRSS) after a 20-hit search.
+fn session(read_memory: bool) -> (Duration, Option<String>) {
+    let started = Instant::now();
+    let mut server = Server::start();
+    server.request(TOOLS_LIST, "\"tools\"");
+    let memory = read_memory.then(|| {
+        server.request(BIG_SEARCH, "\"hits\"");
+        server.memory()
     });
-    drop(stdin);
-    let status = child.wait().unwrap();
-    assert!(status.success());
+    server.finish();
     (started.elapsed(), memory)
 }
 
