@@ -719,12 +719,7 @@ impl fmt::Display for ChooseApiStyleOutput {
         for line in self.rate_limiting.response_when_limited.lines() {
             writeln!(f, "    {line}")?;
         }
-        if !self.notes.is_empty() {
-            writeln!(f, "\nNotes:")?;
-            for n in &self.notes {
-                writeln!(f, "  - {n}")?;
-            }
-        }
+        super::common::write_list(f, "Notes", &self.notes)?;
         super::common::write_read_next(f, &self.references)?;
         Ok(())
     }

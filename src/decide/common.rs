@@ -161,16 +161,25 @@ pub fn is_citable(uri: &str) -> bool {
         .is_some_and(|(file, anchor)| CITABLE_SECTIONS.contains(&(file, anchor)))
 }
 
-/// The closing block of every decision tool's text report: the sections to read next, one per line.
-pub fn write_read_next(f: &mut std::fmt::Formatter<'_>, references: &[String]) -> std::fmt::Result {
-    if references.is_empty() {
+/// A titled bullet list in a decision tool's text report; nothing when the list is empty.
+pub fn write_list(
+    f: &mut std::fmt::Formatter<'_>,
+    title: &str,
+    items: &[String],
+) -> std::fmt::Result {
+    if items.is_empty() {
         return Ok(());
     }
-    writeln!(f, "\nRead next:")?;
-    for r in references {
-        writeln!(f, "  - {r}")?;
+    writeln!(f, "\n{title}:")?;
+    for item in items {
+        writeln!(f, "  - {item}")?;
     }
     Ok(())
+}
+
+/// The closing block of every decision tool's text report: the sections to read next.
+pub fn write_read_next(f: &mut std::fmt::Formatter<'_>, references: &[String]) -> std::fmt::Result {
+    write_list(f, "Read next", references)
 }
 
 /// The next question of a guided interview: asked when a decision needs an answer the caller did not give.

@@ -896,12 +896,7 @@ impl fmt::Display for PlanDataConsistencyOutput {
                 writeln!(f, "    {line}")?;
             }
         }
-        if !self.pitfalls.is_empty() {
-            writeln!(f, "\nPitfalls:")?;
-            for p in &self.pitfalls {
-                writeln!(f, "  - {p}")?;
-            }
-        }
+        super::common::write_list(f, "Pitfalls", &self.pitfalls)?;
         super::common::write_read_next(f, &self.references)?;
         Ok(())
     }

@@ -1009,12 +1009,7 @@ impl fmt::Display for PickScalingStrategyOutput {
             }
         )?;
         writeln!(f, "  {}", self.microservices.why)?;
-        if !self.notes.is_empty() {
-            writeln!(f, "\nNotes:")?;
-            for n in &self.notes {
-                writeln!(f, "  - {n}")?;
-            }
-        }
+        super::common::write_list(f, "Notes", &self.notes)?;
         super::common::write_read_next(f, &self.references)?;
         Ok(())
     }

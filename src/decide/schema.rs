@@ -344,12 +344,7 @@ impl fmt::Display for ReviewSchemaOutput {
                 }
             }
         }
-        if !self.notes.is_empty() {
-            writeln!(f, "\nNotes:")?;
-            for n in &self.notes {
-                writeln!(f, "  - {n}")?;
-            }
-        }
+        super::common::write_list(f, "Notes", &self.notes)?;
         super::common::write_read_next(f, &self.references)?;
         Ok(())
     }
