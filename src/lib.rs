@@ -2,6 +2,7 @@
 //!
 //! - [`content`]: the embedded skill files, parsed once (frontmatter, sections, anchors, digests).
 //! - [`search`]: a tantivy index over the reference sections.
+//! - [`zh`]: Chinese questions to English words, through a reviewed bilingual glossary.
 //! - [`decide`]: the decision tools, one module per pillar, plain typed functions.
 //! - [`mcp`]: the MCP adapter (rmcp `ServerHandler`); [`cli`]: the command line. Both only translate.
 
@@ -12,3 +13,4 @@ pub mod decide;
 pub mod input;
 pub mod mcp;
 pub mod search;
+pub mod zh;

@@ -28,8 +28,8 @@ fn skill() -> &'static Skill {
 
 /// Where a document lives on disk (SKILL.md sits in skill/).
 fn disk_path(doc: &Document) -> PathBuf {
-    if doc.path == "SKILL.md" {
-        Path::new(ROOT).join("skill/SKILL.md")
+    if doc.path.starts_with("SKILL") {
+        Path::new(ROOT).join("skill").join(&doc.path)
     } else {
         Path::new(ROOT).join(&doc.path)
     }
@@ -37,7 +37,12 @@ fn disk_path(doc: &Document) -> PathBuf {
 
 #[test]
 fn frontmatter_follows_the_agent_skills_rules() {
-    let fm = &skill().frontmatter;
+    for fm in [&skill().frontmatter, &skill().frontmatter_zh] {
+        check_frontmatter(fm);
+    }
+}
+
+fn check_frontmatter(fm: &backend_engineering_mcp::content::markdown::Frontmatter) {
     let name = fm.scalar("name").expect("name");
     assert_eq!(name, "backend-engineering");
     assert!(name.len() <= 64);
@@ -64,16 +69,19 @@ fn frontmatter_follows_the_agent_skills_rules() {
 
 #[test]
 fn skill_md_is_under_500_lines_and_carries_the_activation_marker() {
-    let text = skill().skill_md.text;
-    let lines = text.lines().count();
-    assert!(lines < MAX_SKILL_LINES, "SKILL.md has {lines} lines");
-    assert!(text.contains("🧢"));
-    for task in backend_engineering_mcp::content::tasks::TASKS {
-        assert!(
-            task.section(skill()).is_some(),
-            "SKILL.md lacks the task {:?}",
-            task.heading
-        );
+    for lang in ["en", "zh"] {
+        let doc = skill().skill_document(lang);
+        let lines = doc.text.lines().count();
+        assert!(lines < MAX_SKILL_LINES, "{} has {lines} lines", doc.path);
+        assert!(doc.text.contains("🧢"), "{} lacks the marker", doc.path);
+        for task in backend_engineering_mcp::content::tasks::TASKS {
+            assert!(
+                task.section(skill(), lang).is_some(),
+                "{} lacks the task {:?}",
+                doc.path,
+                task.heading_in(lang)
+            );
+        }
     }
 }
 
@@ -258,6 +266,104 @@ fn every_section_a_decision_tool_may_cite_resolves() {
         assert!(
             skill().resolve_uri(&uri).is_some_and(|(_, s)| s.is_some()),
             "{uri} does not resolve"
+        );
+    }
+}
+
+/// What a section of SKILL.md carries, independent of its language: its level, how many table rows,
+/// list items and code blocks it has, where its links go, and every number in its text.
+#[derive(Debug, PartialEq, Eq)]
+struct Shape {
+    level: u8,
+    table_rows: usize,
+    list_items: usize,
+    code_blocks: usize,
+    links: Vec<String>,
+    numbers: Vec<String>,
+}
+
+fn shape(level: u8, markdown: &str) -> Shape {
+    use pulldown_cmark::{Event, Options, Parser, Tag};
+    let mut shape = Shape {
+        level,
+        table_rows: 0,
+        list_items: 0,
+        code_blocks: 0,
+        links: Vec::new(),
+        numbers: Vec::new(),
+    };
+    for event in Parser::new_ext(markdown, Options::ENABLE_TABLES) {
+        match event {
+            Event::Start(Tag::TableRow) => shape.table_rows += 1,
+            Event::Start(Tag::Item) => shape.list_items += 1,
+            Event::Start(Tag::CodeBlock(_)) => shape.code_blocks += 1,
+            Event::Start(Tag::Link { dest_url, .. }) => shape.links.push(dest_url.to_string()),
+            Event::Text(t) | Event::Code(t) => shape.numbers.extend(numbers(&t)),
+            _ => {}
+        }
+    }
+    shape.numbers.sort();
+    shape
+}
+
+/// Runs of digits, with a decimal point between digits kept (99.9, 2.0).
+fn numbers(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit() {
+            let start = i;
+            while i < chars.len()
+                && (chars[i].is_ascii_digit()
+                    || (chars[i] == '.' && chars.get(i + 1).is_some_and(char::is_ascii_digit)))
+            {
+                i += 1;
+            }
+            out.push(chars[start..i].iter().collect());
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+#[test]
+fn the_chinese_skill_carries_every_rule_of_the_english_one() {
+    let en = &skill().skill_md;
+    let zh = &skill().skill_md_zh;
+    assert_eq!(
+        en.sections.len(),
+        zh.sections.len(),
+        "SKILL.md and SKILL.zh.md have different numbers of sections"
+    );
+    let mut problems = Vec::new();
+    for (e, z) in en.sections.iter().zip(&zh.sections) {
+        let (a, b) = (shape(e.level, e.text), shape(z.level, z.text));
+        if a != b {
+            problems.push(format!(
+                "{:?} vs {:?}:\n  en {a:?}\n  zh {b:?}",
+                e.title, z.title
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    // The same tools are named in both.
+    for tool in [
+        "review_schema",
+        "pick_scaling_strategy",
+        "plan_slo",
+        "diagnose_performance",
+        "audit_security",
+        "choose_api_style",
+        "plan_retries",
+        "plan_data_consistency",
+        "search_references",
+    ] {
+        assert_eq!(
+            en.text.matches(tool).count(),
+            zh.text.matches(tool).count(),
+            "{tool} is named a different number of times"
         );
     }
 }

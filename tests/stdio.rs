@@ -128,14 +128,88 @@ async fn prompt_errors_name_what_exists() {
     assert!(message.contains("design-schema"), "{message}");
     let err = client
         .get_prompt(
-            GetPromptRequestParams::new("design-api").with_arguments(args(json!({"lang": "zh"}))),
+            GetPromptRequestParams::new("design-api").with_arguments(args(json!({"lang": "fr"}))),
         )
         .await
         .unwrap_err();
     let message = err.to_string();
     assert!(
-        message.contains("zh") && message.contains("en"),
+        message.contains("fr") && message.contains("en, zh"),
         "{message}"
+    );
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn chinese_is_served_by_prompts_tools_resources_and_search() {
+    let client = connect().await;
+    let text_of = |r: &rmcp::model::GetPromptResult| {
+        serde_json::to_value(&r.messages).unwrap()[0]["content"]["text"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let whole = client
+        .get_prompt(
+            GetPromptRequestParams::new("backend-engineering")
+                .with_arguments(args(json!({"lang": "zh", "task": "设计订单表"}))),
+        )
+        .await
+        .unwrap();
+    let text = text_of(&whole);
+    assert!(
+        text.contains("用中文回答") && text.contains("设计订单表"),
+        "{text}"
+    );
+    assert!(
+        text.contains("## 常见任务"),
+        "the Chinese skill text is not in the prompt"
+    );
+    let task = client
+        .get_prompt(
+            GetPromptRequestParams::new("design-schema")
+                .with_arguments(args(json!({"lang": "zh-CN"}))),
+        )
+        .await
+        .unwrap();
+    let text = text_of(&task);
+    assert!(
+        text.contains("### 设计数据库 schema") && text.contains("review_schema"),
+        "{text}"
+    );
+    assert!(text.contains("schema-design.md#"), "{text}");
+
+    let result = call(&client, "get_skill", json!({"lang": "zh"})).await;
+    assert_ne!(result.is_error, Some(true));
+    let structured = result.structured_content.unwrap();
+    assert_eq!(structured["uri"], "skill://backend-engineering/SKILL.zh.md");
+    assert!(structured["text"].as_str().unwrap().contains("## 反模式"));
+
+    let read = client
+        .read_resource(ReadResourceRequestParams::new(
+            "skill://backend-engineering/SKILL.zh.md",
+        ))
+        .await
+        .unwrap();
+    let body = serde_json::to_value(&read.contents).unwrap();
+    assert!(body[0]["text"].as_str().unwrap().contains("## 核心原则"));
+
+    let result = call(
+        &client,
+        "search_references",
+        json!({"query": "客户端重试导致重复扣款，如何避免", "limit": 3}),
+    )
+    .await;
+    let hits = result.structured_content.unwrap()["hits"].clone();
+    let uris: Vec<&str> = hits
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["uri"].as_str().unwrap())
+        .collect();
+    assert!(
+        uris.iter().any(|u| u.contains("idempotency-key")),
+        "a duplicate-charge question must find the idempotency-key sections: {uris:?}"
     );
     client.cancel().await.unwrap();
 }
@@ -144,7 +218,7 @@ async fn prompt_errors_name_what_exists() {
 async fn every_resource_reads_with_its_declared_size_and_digest() {
     let client = connect().await;
     let resources = client.list_all_resources().await.unwrap();
-    assert_eq!(resources.len(), 8);
+    assert_eq!(resources.len(), 9);
     assert_eq!(resources[0].uri, SKILL_URI);
     let skill = client
         .get_skill(GetSkillRequestParams::new(SKILL_URI))
@@ -154,7 +228,7 @@ async fn every_resource_reads_with_its_declared_size_and_digest() {
     let SkillResources::Files(files) = &skill.resources else {
         panic!("expected a file manifest");
     };
-    assert_eq!(files.len(), 8);
+    assert_eq!(files.len(), 9);
     for resource in &resources {
         assert_eq!(resource.mime_type.as_deref(), Some("text/markdown"));
         let read = client
@@ -250,7 +324,7 @@ async fn completions_offer_reference_names_and_languages() {
         .complete_prompt_simple("design-schema", "lang", "")
         .await
         .unwrap();
-    assert_eq!(langs, ["en"]);
+    assert_eq!(langs, ["en", "zh"]);
     client.cancel().await.unwrap();
 }
 
@@ -352,7 +426,7 @@ async fn bad_tool_arguments_are_tool_errors_and_the_server_keeps_serving() {
             json!({"name": "security.md", "section": "nope"}),
             "password-storage",
         ),
-        ("get_skill", json!({"lang": "zh"}), "en"),
+        ("get_skill", json!({"lang": "fr"}), "en, zh"),
     ];
     for (tool, arguments, needle) in cases {
         let result = call(&client, tool, arguments.clone()).await;

@@ -13,14 +13,17 @@ use markdown::{Frontmatter, RawSection};
 pub const SKILL_NAME: &str = "backend-engineering";
 /// URI of SKILL.md.
 pub const SKILL_URI: &str = "skill://backend-engineering/SKILL.md";
+/// URI of the Chinese SKILL.md.
+pub const SKILL_ZH_URI: &str = "skill://backend-engineering/SKILL.zh.md";
 /// URI prefix of the reference documents.
 pub const REFERENCES_URI_PREFIX: &str = "skill://backend-engineering/references/";
 /// URI template of the reference documents.
 pub const REFERENCE_URI_TEMPLATE: &str = "skill://backend-engineering/references/{name}";
-/// Languages the skill is served in.
-pub const LANGUAGES: &[&str] = &["en"];
+/// Languages the skill is served in: English (canonical) and Chinese.
+pub const LANGUAGES: &[&str] = &["en", "zh"];
 
 const SKILL_MD: &str = include_str!("../../skill/SKILL.md");
+const SKILL_ZH_MD: &str = include_str!("../../skill/SKILL.zh.md");
 
 /// The seven reference documents, by file name. `include_str!` makes cargo rebuild when one changes.
 const REFERENCES: &[(&str, &str)] = &[
@@ -148,11 +151,15 @@ fn build_sections(text: &'static str, offset: usize, raw: &[RawSection]) -> Vec<
         .collect()
 }
 
-/// The whole skill: SKILL.md, its frontmatter, and the references.
+/// The whole skill: SKILL.md, its frontmatter, its Chinese version, and the references.
 #[derive(Debug)]
 pub struct Skill {
     /// SKILL.md.
     pub skill_md: Document,
+    /// SKILL.zh.md, the Chinese version of SKILL.md (same rules, same structure).
+    pub skill_md_zh: Document,
+    /// SKILL.zh.md's frontmatter.
+    pub frontmatter_zh: Frontmatter,
     /// SKILL.md's frontmatter.
     pub frontmatter: Frontmatter,
     /// The reference documents, in the order SKILL.md lists them.
@@ -164,12 +171,16 @@ impl Skill {
     pub fn load() -> Result<Self, ContentError> {
         let (frontmatter, _) = markdown::split_frontmatter(SKILL_MD)?;
         let skill_md = Document::parse("SKILL.md", "SKILL.md", SKILL_MD)?;
+        let (frontmatter_zh, _) = markdown::split_frontmatter(SKILL_ZH_MD)?;
+        let skill_md_zh = Document::parse("SKILL.zh.md", "SKILL.zh.md", SKILL_ZH_MD)?;
         let references = REFERENCES
             .iter()
             .map(|(name, text)| Document::parse(&format!("references/{name}"), name, text))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
             skill_md,
+            skill_md_zh,
+            frontmatter_zh,
             frontmatter,
             references,
         })
@@ -191,6 +202,26 @@ impl Skill {
         self.frontmatter.scalar("description").unwrap_or_default()
     }
 
+    /// SKILL.md in a served language (`en` or `zh`, as [`read::check_language`] returns them);
+    /// English for anything else.
+    pub fn skill_document(&self, lang: &str) -> &Document {
+        if lang == "zh" {
+            &self.skill_md_zh
+        } else {
+            &self.skill_md
+        }
+    }
+
+    /// The frontmatter `description` in a served language.
+    pub fn description_in(&self, lang: &str) -> &str {
+        let frontmatter = if lang == "zh" {
+            &self.frontmatter_zh
+        } else {
+            &self.frontmatter
+        };
+        frontmatter.scalar("description").unwrap_or_default()
+    }
+
     /// A reference by file name (`security.md`), stem (`security`), path (`references/security.md`)
     /// or URI (`skill://backend-engineering/references/security.md`), ignoring any `#anchor`.
     pub fn reference(&self, name: &str) -> Option<&Document> {
@@ -204,9 +235,11 @@ impl Skill {
             .find(|d| d.name == name || d.name.strip_suffix(".md") == Some(name))
     }
 
-    /// Every served document: SKILL.md first, then the references.
+    /// Every served document: SKILL.md first, SKILL.zh.md, then the references.
     pub fn documents(&self) -> impl Iterator<Item = &Document> {
-        std::iter::once(&self.skill_md).chain(self.references.iter())
+        [&self.skill_md, &self.skill_md_zh]
+            .into_iter()
+            .chain(self.references.iter())
     }
 
     /// The reference file names, for messages that list what exists.

@@ -32,23 +32,31 @@ pub enum ReadError {
     },
 }
 
-/// Check a `lang` argument: absent, empty or a served language.
+/// Check a `lang` argument: absent or empty (English), or a served language. Common spellings of
+/// Chinese (`zh-CN`, `zh_Hans`, `cn`, `chinese`, `中文`) mean `zh`; `en-US` and `english` mean `en`.
 pub fn check_language(lang: Option<&str>) -> Result<&'static str, ReadError> {
-    match lang.map(str::trim).filter(|l| !l.is_empty()) {
-        None => Ok(LANGUAGES[0]),
-        Some(l) => LANGUAGES
-            .iter()
-            .copied()
-            .find(|known| known.eq_ignore_ascii_case(l))
-            .ok_or_else(|| ReadError::UnknownLanguage(l.to_string())),
-    }
+    let Some(given) = lang.map(str::trim).filter(|l| !l.is_empty()) else {
+        return Ok(LANGUAGES[0]);
+    };
+    let lower = given.to_lowercase().replace('_', "-");
+    let primary = lower.split('-').next().unwrap_or_default();
+    let code = match primary {
+        "zh" | "cn" | "chinese" | "中文" | "汉语" | "简体中文" => "zh",
+        "en" | "english" => "en",
+        _ => primary,
+    };
+    LANGUAGES
+        .iter()
+        .copied()
+        .find(|known| *known == code)
+        .ok_or_else(|| ReadError::UnknownLanguage(given.chars().take(40).collect()))
 }
 
 /// Input of `get_skill`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetSkillRequest {
-    /// Language of the skill text: `en` (the default).
+    /// Language of the skill text: `en` (the default) or `zh`.
     #[serde(default)]
     pub lang: Option<String>,
 }
@@ -62,7 +70,7 @@ pub struct GetSkillResponse {
     pub description: String,
     /// Language of `text`.
     pub lang: String,
-    /// URI of SKILL.md.
+    /// URI of the SKILL.md served (`SKILL.zh.md` for `zh`).
     pub uri: String,
     /// The full SKILL.md, frontmatter included.
     pub text: String,
@@ -73,13 +81,14 @@ pub struct GetSkillResponse {
 /// The SKILL.md text.
 pub fn get_skill(skill: &Skill, request: &GetSkillRequest) -> Result<GetSkillResponse, ReadError> {
     let lang = check_language(request.lang.as_deref())?;
+    let doc = skill.skill_document(lang);
     Ok(GetSkillResponse {
         name: super::SKILL_NAME.to_string(),
-        description: skill.description().to_string(),
+        description: skill.description_in(lang).to_string(),
         lang: lang.to_string(),
-        uri: skill.skill_md.uri.clone(),
-        text: skill.skill_md.text.to_string(),
-        digest: skill.skill_md.digest.clone(),
+        uri: doc.uri.clone(),
+        text: doc.text.to_string(),
+        digest: doc.digest.clone(),
     })
 }
 
@@ -198,8 +207,38 @@ mod tests {
     fn languages_are_checked() {
         assert_eq!(check_language(None), Ok("en"));
         assert_eq!(check_language(Some("EN")), Ok("en"));
-        let err = check_language(Some("zh")).unwrap_err().to_string();
-        assert!(err.contains("\"zh\"") && err.contains("en"), "{err}");
+        for zh in [
+            "zh",
+            "zh-CN",
+            "zh_Hans",
+            "ZH-hans-cn",
+            "cn",
+            "Chinese",
+            "中文",
+        ] {
+            assert_eq!(check_language(Some(zh)), Ok("zh"), "{zh}");
+        }
+        let err = check_language(Some("fr")).unwrap_err().to_string();
+        assert!(err.contains("\"fr\"") && err.contains("en, zh"), "{err}");
+    }
+
+    #[test]
+    fn get_skill_serves_the_chinese_skill_for_zh() {
+        let skill = Skill::get();
+        let zh = get_skill(
+            skill,
+            &GetSkillRequest {
+                lang: Some("zh-CN".into()),
+            },
+        )
+        .unwrap();
+        assert_eq!(zh.lang, "zh");
+        assert_eq!(zh.uri, crate::content::SKILL_ZH_URI);
+        assert_eq!(zh.text, skill.skill_md_zh.text);
+        assert_eq!(zh.digest, skill.skill_md_zh.digest);
+        assert!(zh.description.contains("决策规则"), "{}", zh.description);
+        let en = get_skill(skill, &GetSkillRequest::default()).unwrap();
+        assert_eq!(en.uri, crate::content::SKILL_URI);
     }
 
     #[test]

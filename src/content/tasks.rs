@@ -10,6 +10,8 @@ pub struct Task {
     pub prompt: &'static str,
     /// The heading of the task in SKILL.md (under "Common tasks").
     pub heading: &'static str,
+    /// The same heading in SKILL.zh.md.
+    pub heading_zh: &'static str,
     /// One-line description of the prompt.
     pub description: &'static str,
     /// The decision tool that applies the task's rules.
@@ -19,13 +21,23 @@ pub struct Task {
 }
 
 impl Task {
-    /// The task's section of SKILL.md.
-    pub fn section<'a>(&self, skill: &'a Skill) -> Option<&'a Section> {
+    /// The task's section of SKILL.md in a served language (`en` or `zh`).
+    pub fn section<'a>(&self, skill: &'a Skill, lang: &str) -> Option<&'a Section> {
+        let heading = self.heading_in(lang);
         skill
-            .skill_md
+            .skill_document(lang)
             .sections
             .iter()
-            .find(|s| s.level == 3 && s.title == self.heading)
+            .find(|s| s.level == 3 && s.title == heading)
+    }
+
+    /// The task's heading in a served language.
+    pub fn heading_in(&self, lang: &str) -> &'static str {
+        if lang == "zh" {
+            self.heading_zh
+        } else {
+            self.heading
+        }
     }
 
     /// The reading list as `skill://` URIs.
@@ -41,6 +53,7 @@ pub const TASKS: &[Task] = &[
     Task {
         prompt: "design-schema",
         heading: "Design a database schema",
+        heading_zh: "设计数据库 schema",
         description: "Design or review a database schema or migration: access patterns first, indexes by the leftmost-prefix rule, expand-contract for breaking changes.",
         tool: "review_schema",
         reading: &[
@@ -52,6 +65,7 @@ pub const TASKS: &[Task] = &[
     Task {
         prompt: "choose-scaling-strategy",
         heading: "Choose a scaling strategy",
+        heading_zh: "选择扩展策略",
         description: "Choose how to scale: walk the decision tree (one server? compute or data? reads or writes?) and judge whether microservices are warranted.",
         tool: "pick_scaling_strategy",
         reading: &[
@@ -63,6 +77,7 @@ pub const TASKS: &[Task] = &[
     Task {
         prompt: "set-up-observability",
         heading: "Set up observability",
+        heading_zh: "搭建可观测性",
         description: "Set up logs, metrics and traces with correlation, define SLOs first, and alert on error-budget burn rate.",
         tool: "plan_slo",
         reading: &[
@@ -74,6 +89,7 @@ pub const TASKS: &[Task] = &[
     Task {
         prompt: "diagnose-performance",
         heading: "Diagnose a performance issue",
+        heading_zh: "诊断性能问题",
         description: "Diagnose slowness with the five-step checklist, in order, before reaching for more hardware.",
         tool: "diagnose_performance",
         reading: &[
@@ -85,6 +101,7 @@ pub const TASKS: &[Task] = &[
     Task {
         prompt: "secure-service",
         heading: "Secure a service",
+        heading_zh: "加固服务安全",
         description: "Secure a backend service against the minimum checklist: authentication, authorization, input validation, secrets, transport.",
         tool: "audit_security",
         reading: &[
@@ -96,6 +113,7 @@ pub const TASKS: &[Task] = &[
     Task {
         prompt: "design-api",
         heading: "Design an API",
+        heading_zh: "设计 API",
         description: "Design an API: pick REST, GraphQL, gRPC, WebSockets or webhooks, and settle pagination, versioning and rate limiting.",
         tool: "choose_api_style",
         reading: &[
@@ -108,6 +126,7 @@ pub const TASKS: &[Task] = &[
     Task {
         prompt: "handle-partial-failures",
         heading: "Handle partial failures",
+        heading_zh: "处理部分失败",
         description: "Handle partial failures between services: timeouts, retries with backoff and jitter, circuit breakers, idempotency keys.",
         tool: "plan_retries",
         reading: &[
@@ -120,6 +139,7 @@ pub const TASKS: &[Task] = &[
     Task {
         prompt: "plan-data-consistency",
         heading: "Plan data consistency",
+        heading_zh: "规划数据一致性",
         description: "Plan data consistency across services: ACID in one database, the outbox pattern, or a saga.",
         tool: "plan_data_consistency",
         reading: &[

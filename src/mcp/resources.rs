@@ -33,6 +33,13 @@ pub fn list(skill: &Skill) -> Vec<Resource> {
             .to_string(),
         1.0,
     )];
+    out.push(resource(
+        &skill.skill_md_zh,
+        "backend-engineering 技能的中文版：与 SKILL.md 相同的原则、八类常见任务及其决策规则、反模式和参考文档索引。\
+         The Chinese version of SKILL.md."
+            .to_string(),
+        0.9,
+    ));
     for doc in &skill.references {
         let sections: Vec<&str> = doc
             .sections

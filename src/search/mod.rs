@@ -348,7 +348,8 @@ impl SearchIndex {
 
         // Agent text is words, not query syntax: "NOT NULL" must not exclude "null", and "title:" must
         // not name a field. Keep letters and digits only, lowercased, so the parser sees plain terms.
-        let words: String = query_text
+        // A Chinese or mixed question becomes the English words the references use (crate::zh).
+        let words: String = crate::zh::search_text(query_text)
             .chars()
             .map(|c| if c.is_alphanumeric() { c } else { ' ' })
             .flat_map(char::to_lowercase)
