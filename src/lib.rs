@@ -1,11 +1,13 @@
 //! backend-engineering-mcp: the backend-engineering skill for LLM agents.
 //!
+//! - [`budget`]: a work budget (unit cap, deadline, cancel flag) that long-running work checks.
 //! - [`content`]: the embedded skill files, parsed once (frontmatter, sections, anchors, digests).
 //! - [`search`]: a tantivy index over the reference sections.
 //! - [`zh`]: Chinese questions to English words, through a reviewed bilingual glossary.
 //! - [`decide`]: the decision tools, one module per pillar, plain typed functions.
 //! - [`mcp`]: the MCP adapter (rmcp `ServerHandler`); [`cli`]: the command line. Both only translate.
 
+pub mod budget;
 pub mod cli;
 pub mod clients;
 pub mod content;
