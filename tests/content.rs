@@ -367,3 +367,233 @@ fn the_chinese_skill_carries_every_rule_of_the_english_one() {
         );
     }
 }
+
+/// The text of `file#anchor` without its subsections.
+fn section_text(file: &str, anchor: &str) -> &'static str {
+    skill()
+        .references
+        .iter()
+        .find(|d| d.name == file)
+        .and_then(|d| d.section(anchor))
+        .map(|s| s.text)
+        .unwrap_or_else(|| panic!("{file}#{anchor} does not exist"))
+}
+
+/// A number as the references write it: 600000 -> "600,000".
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn assert_states(file: &str, anchor: &str, fact: &str) {
+    assert!(
+        section_text(file, anchor).contains(fact),
+        "{file}#{anchor} no longer states {fact:?}, which a decision tool also states"
+    );
+}
+
+/// Where a decision tool and the reference section it cites state the same fact (a number, a
+/// formula, a rule), both say it the same way: change one side and this fails until the other
+/// follows.
+#[test]
+fn decision_tools_state_the_facts_of_the_sections_they_cite() {
+    use backend_engineering_mcp::decide::common::reference_uri;
+    use backend_engineering_mcp::decide::{failure, security};
+
+    // plan_retries: idempotency-key scope, retention and the in-flight status.
+    let input: failure::PlanRetriesInput =
+        serde_json::from_value(serde_json::json!({"failure": "timeout", "idempotent": false}))
+            .unwrap();
+    let out = failure::plan_retries(&input).unwrap();
+    assert!(
+        out.idempotency
+            .steps
+            .iter()
+            .any(|s| s.contains(failure::IDEMPOTENCY_KEY_SCOPE)),
+        "plan_retries no longer states the key scope"
+    );
+    for (file, anchor) in [
+        ("failure-patterns.md", "idempotency-keys"),
+        ("api-design.md", "idempotency-keys-on-post"),
+    ] {
+        assert!(out.references.contains(&reference_uri(file, anchor)));
+        assert_states(file, anchor, failure::IDEMPOTENCY_KEY_SCOPE);
+        assert_states(
+            file,
+            anchor,
+            &format!("{} hours", failure::IDEMPOTENCY_KEY_TTL_HOURS),
+        );
+        assert_states(
+            file,
+            anchor,
+            &out.idempotency.concurrent_duplicate_status.to_string(),
+        );
+    }
+
+    // plan_retries: full jitter, delay n drawn from [0, min(cap, base * 2^(n-1))], 3 to 5 retries;
+    // the section gives that formula as the rule and gRPC's own +-20% multiplier apart from it.
+    let retries = "retries-with-exponential-backoff-and-jitter";
+    assert!(
+        out.references
+            .contains(&reference_uri("failure-patterns.md", retries))
+    );
+    let base = failure::DEFAULT_BASE_DELAY_MS;
+    for step in &out.schedule {
+        assert_eq!(
+            step.min_delay_ms, 0,
+            "retry {} is not full jitter",
+            step.retry
+        );
+        assert_eq!(
+            step.max_delay_ms,
+            (base << (step.retry - 1)).min(failure::DEFAULT_MAX_DELAY_MS)
+        );
+    }
+    assert_states(
+        "failure-patterns.md",
+        retries,
+        "sleep = random(0, min(cap, base * 2^attempt))",
+    );
+    assert_states(
+        "failure-patterns.md",
+        retries,
+        &format!(
+            "at most {} to {} times",
+            failure::DEFAULT_MAX_RETRIES,
+            failure::SKILL_RETRY_CAP
+        ),
+    );
+    let grpc: Vec<&str> = section_text("failure-patterns.md", retries)
+        .split("\n\n")
+        .filter(|p| p.contains("proposal A6"))
+        .collect();
+    assert!(!grpc.is_empty());
+    for paragraph in grpc {
+        assert!(
+            paragraph.contains("random(0.8, 1.2)")
+                && paragraph.contains("does not use full jitter"),
+            "the gRPC paragraph must give A6's 0.8-1.2 multiplier, not full jitter: {paragraph}"
+        );
+    }
+
+    // plan_retries: a 429 is retried, never sooner than its Retry-After, as both documents say.
+    let input: failure::PlanRetriesInput = serde_json::from_value(
+        serde_json::json!({"failure": "http_429", "idempotent": true, "retry_after_ms": 5000}),
+    )
+    .unwrap();
+    let limited = failure::plan_retries(&input).unwrap();
+    assert!(limited.should_retry);
+    assert!(limited.schedule.iter().all(|s| s.min_delay_ms == 5000));
+    assert!(
+        limited
+            .references
+            .contains(&reference_uri("api-design.md", "rate-limiting"))
+    );
+    assert_states(
+        "failure-patterns.md",
+        "what-is-safe-to-retry",
+        "any method with 429 or 503 plus Retry-After | yes, after the stated delay",
+    );
+    assert_states(
+        "api-design.md",
+        "rate-limiting",
+        "clients retry only after it",
+    );
+    assert!(
+        section_text("api-design.md", "method-safety-and-idempotency")
+            .lines()
+            .any(|l| l.trim_start().starts_with("on: [") && l.contains("429")),
+        "the retry policy in api-design.md must retry 429"
+    );
+
+    // plan_retries: the breaker thresholds are Hystrix's, as the section reports them.
+    assert_states(
+        "failure-patterns.md",
+        "circuit-breakers",
+        &format!(
+            "{}% errors with at least {} requests in a {} second rolling window",
+            failure::BREAKER_FAILURE_RATE_PERCENT,
+            failure::BREAKER_MIN_REQUESTS,
+            failure::BREAKER_WINDOW_SECONDS
+        ),
+    );
+
+    // audit_security: the password-hashing minimums, and PBKDF2 accepted where FIPS-140 applies.
+    let input: security::AuditSecurityInput = serde_json::from_value(serde_json::json!({
+        "password_hashing": "pbkdf2",
+        "pbkdf2_iterations": security::PBKDF2_SHA256_MIN_ITERATIONS
+    }))
+    .unwrap();
+    let audit = security::audit_security(&input).unwrap();
+    let item = audit
+        .items
+        .iter()
+        .find(|i| i.id == "password_hashing")
+        .unwrap();
+    assert_eq!(item.status, security::Status::Pass);
+    assert!(item.finding.contains("FIPS-140"));
+    assert_eq!(
+        item.reference,
+        reference_uri("security.md", "password-storage")
+    );
+    let iterations = grouped(u64::from(security::PBKDF2_SHA256_MIN_ITERATIONS));
+    for anchor in ["password-storage", "the-minimum-security-checklist"] {
+        assert_states("security.md", anchor, &iterations);
+        assert_states("security.md", anchor, "FIPS-140");
+    }
+    assert_states(
+        "security.md",
+        "password-storage",
+        &format!("work factor {} or more", security::BCRYPT_MIN_COST),
+    );
+    let [alt_high, (m, t), alt_low, ..] = security::ARGON2ID_OWASP_CONFIGS;
+    assert_states(
+        "security.md",
+        "password-storage",
+        &format!("m = {} MiB ({m} KiB), t = {t}", m / 1024),
+    );
+    for (m, t) in [alt_high, alt_low] {
+        assert_states(
+            "security.md",
+            "password-storage",
+            &format!("m = {} MiB with t = {t}", m / 1024),
+        );
+    }
+}
+
+/// security.md maps the current OWASP Top 10 edition, 2025, with its ids and names.
+#[test]
+fn the_owasp_table_is_the_2025_edition() {
+    const TOP10_2025: [&str; 10] = [
+        "A01 Broken Access Control",
+        "A02 Security Misconfiguration",
+        "A03 Software Supply Chain Failures",
+        "A04 Cryptographic Failures",
+        "A05 Injection",
+        "A06 Insecure Design",
+        "A07 Authentication Failures",
+        "A08 Software or Data Integrity Failures",
+        "A09 Security Logging and Alerting Failures",
+        "A10 Mishandling of Exceptional Conditions",
+    ];
+    let text = section_text("security.md", "owasp-top-10-and-api-security-top-10");
+    assert!(text.contains("| OWASP Top 10:2025 |"));
+    let rows: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("| A"))
+        .map(|l| l.split(" |").next().unwrap_or_default())
+        .collect();
+    let expected: Vec<String> = TOP10_2025.iter().map(|c| c[1..].to_string()).collect();
+    let rows: Vec<String> = rows
+        .iter()
+        .map(|r| r.trim_end_matches(" (SSRF included)").to_string())
+        .collect();
+    assert_eq!(rows, expected);
+}

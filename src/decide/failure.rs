@@ -52,6 +52,10 @@ pub const BREAKER_OPEN_SECONDS: u32 = 30;
 pub const BREAKER_HALF_OPEN_PROBES: u32 = 3;
 /// How long a server keeps an idempotency key and its first response.
 pub const IDEMPOTENCY_KEY_TTL_HOURS: u32 = 24;
+/// The key scope the advice states, word for word as in failure-patterns.md#idempotency-keys and
+/// api-design.md#idempotency-keys-on-post (Stripe's rule; tests/content.rs holds the three together).
+pub const IDEMPOTENCY_KEY_SCOPE: &str = "scoped per account, and a key reused with different \
+parameters (another endpoint or body) is rejected with 422";
 
 /// What went wrong with the call.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -431,12 +435,14 @@ fn idempotency(input: &PlanRetriesInput) -> IdempotencyAdvice {
          header and reuse it on every retry of that operation."
             .to_string(),
         format!(
-            "Server: store the key with a fingerprint of the request and the first response for \
-             {IDEMPOTENCY_KEY_TTL_HOURS}h (longer than any client retries), in the same transaction as \
-             the side effect; on a repeat, replay the stored response instead of doing the work again."
+            "Server: keys are {IDEMPOTENCY_KEY_SCOPE}. Store the key with a fingerprint of the \
+             request (method, path, body) and the first response for {IDEMPOTENCY_KEY_TTL_HOURS}h \
+             (longer than any client retries), in the same transaction as the side effect; on a \
+             repeat with the same fingerprint, replay the stored response instead of doing the work \
+             again."
         ),
         "A duplicate arriving while the first request is still in flight gets 409 Conflict (retry \
-         later); the same key with a different request body is a client bug: reject it (422)."
+         later)."
             .to_string(),
     ]);
     IdempotencyAdvice {

@@ -596,7 +596,8 @@ fn check_password(i: &AuditSecurityInput) -> Check {
             Severity::Critical,
             format!(
                 "{} is a fast hash: a GPU tries billions of guesses per second, salted or not, so \
-                 leaked hashes fall quickly. The checklist minimum is bcrypt/argon2. {owasp}",
+                 leaked hashes fall quickly. The checklist minimum is bcrypt/argon2 (PBKDF2 only where \
+                 FIPS-140 applies). {owasp}",
                 hashing_name(alg)
             ),
             format!(
@@ -622,7 +623,8 @@ fn check_password(i: &AuditSecurityInput) -> Check {
             let mut c = unknown(
                 "password_hashing",
                 "Answer how passwords are stored; the minimum is bcrypt or argon2 (argon2id m=19 MiB, \
-                 t=2, p=1; bcrypt cost 10+).",
+                 t=2, p=1; bcrypt cost 10+), or PBKDF2-HMAC-SHA256 at 600,000 iterations where \
+                 FIPS-140 applies.",
             );
             if i.bcrypt_cost.is_some()
                 || i.argon2_memory_kib.is_some()
