@@ -69,19 +69,37 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Review a schema or migration (DDL) against the skill's rules: indexes, keys, types, safe migrations.
+    /// Review a migration against the live schema (or one DDL script): locks, rewrites, keys, indexes, types.
+    ///
+    /// With --schema, the files are the migration judged against it (every table it does not create is
+    /// live); without, they are one script. Directories stand for their *.sql files in name order.
     ReviewSchema {
-        /// The SQL file to review, or `-` for stdin (at most 1 MiB).
-        file: String,
+        /// Migration files or directories, in order; `-` or none for stdin.
+        paths: Vec<String>,
+        /// The current schema (pg_dump --schema-only, structure.sql, mysqldump --no-data, .schema).
+        #[arg(long, value_name = "FILE")]
+        schema: Option<String>,
         /// SQL dialect: postgres (default), mysql, sqlite, generic.
         #[arg(long)]
         dialect: Option<String>,
+        /// PostgreSQL major version the migration runs on (default 16).
+        #[arg(long, value_name = "N")]
+        postgres_version: Option<u32>,
         /// An access pattern to check against the indexes (a SQL query); repeatable.
         #[arg(long = "query", value_name = "SQL")]
         queries: Vec<String>,
-        /// Print the structured findings as JSON.
+        /// Output: text (default), json, github (annotations), sarif.
+        #[arg(long, value_enum)]
+        format: Option<crate::cli_review::Format>,
+        /// Same as --format json.
         #[arg(long)]
         json: bool,
+        /// Exit with status 1 when a finding of this severity or higher exists.
+        #[arg(long, value_enum, value_name = "SEVERITY")]
+        fail_on: Option<crate::cli_review::FailOn>,
+        /// Leave out findings of this rule; repeatable.
+        #[arg(long, value_name = "RULE")]
+        exclude: Vec<String>,
     },
     /// Walk the scaling decision tree (e.g. `--set single_server_sufficient=false --set bottleneck=data`).
     Scaling(DecisionArgs),
@@ -244,13 +262,19 @@ fn print_text(text: &str) -> anyhow::Result<()> {
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     match run_inner(command) {
         Ok(()) => Ok(ExitCode::SUCCESS),
-        Err(e) => match e.downcast_ref::<UsageError>() {
-            Some(usage) => {
-                eprintln!("error: {usage}");
-                Ok(ExitCode::from(2))
+        Err(e) => {
+            if let Some(failed) = e.downcast_ref::<crate::cli_review::ReviewError>() {
+                eprintln!("{failed}");
+                return Ok(ExitCode::from(1));
             }
-            None => Err(e),
-        },
+            match e.downcast_ref::<UsageError>() {
+                Some(usage) => {
+                    eprintln!("error: {usage}");
+                    Ok(ExitCode::from(2))
+                }
+                None => Err(e),
+            }
+        }
     }
 }
 
@@ -293,25 +317,35 @@ fn run_inner(command: Command) -> anyhow::Result<()> {
             }
         }
         Command::ReviewSchema {
-            file,
+            paths,
+            schema,
             dialect,
+            postgres_version,
             queries,
+            format,
             json,
+            fail_on,
+            exclude,
         } => {
-            let ddl = read_file(&file)?;
-            let mut object = serde_json::Map::new();
-            object.insert("ddl".into(), ddl.into());
-            if let Some(dialect) = dialect {
-                object.insert("dialect".into(), dialect.into());
-            }
-            if !queries.is_empty() {
-                object.insert("queries".into(), queries.into());
-            }
-            let args = DecisionArgs {
-                json,
-                ..DecisionArgs::default()
+            let format = format.unwrap_or(if json {
+                crate::cli_review::Format::Json
+            } else {
+                crate::cli_review::Format::Text
+            });
+            let request = crate::cli_review::Request {
+                paths,
+                schema,
+                dialect,
+                postgres_version,
+                queries,
+                format,
+                fail_on,
+                exclude,
             };
-            run_decision(&args, object, crate::decide::schema::review_schema)
+            crate::cli_review::run(&request).map_err(|e| match e {
+                crate::cli_review::ReviewError::Usage(m) => usage(m),
+                failed => failed.into(),
+            })
         }
         Command::Scaling(args) => run_decision(
             &args,

@@ -9,6 +9,7 @@
 
 pub mod budget;
 pub mod cli;
+pub mod cli_review;
 pub mod clients;
 pub mod content;
 pub mod decide;

@@ -109,10 +109,7 @@ async fn review_schema_finds_an_unindexed_foreign_key_and_reports_parse_errors()
         )
         .await,
     );
-    assert!(
-        message.contains("1048576") || message.contains("1 MiB"),
-        "{message}"
-    );
+    assert!(message.contains("no statement parses"), "{message}");
     client.cancel().await.unwrap();
 }
 

@@ -1,0 +1,249 @@
+use super::*;
+
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub key: String,
+    pub display: String,
+    pub data_type: Option<DataType>,
+    pub not_null: bool,
+    pub has_default: bool,
+    /// Fed by a sequence (serial, or a sequence OWNED BY it).
+    pub sequence: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    BTree,
+    Hash,
+    Other,
+}
+
+#[derive(Debug, Clone)]
+pub struct Index {
+    pub name: Option<String>,
+    /// Column keys; `None` for an expression.
+    pub cols: Vec<Option<String>>,
+    pub col_display: Vec<String>,
+    pub unique: bool,
+    pub primary: bool,
+    pub partial: bool,
+    /// The partial index's predicate, lower case.
+    pub predicate: Option<String>,
+    /// Operator class per key column (`text_pattern_ops`), lower case.
+    pub opclass: Vec<Option<String>>,
+    pub method: Method,
+    pub stmt: usize,
+    pub line: Option<u64>,
+    pub implicit: bool,
+}
+
+impl Index {
+    pub fn plain_cols(&self) -> Option<Vec<&str>> {
+        self.cols.iter().map(|c| c.as_deref()).collect()
+    }
+
+    pub fn label(&self) -> String {
+        format!(
+            "{} ({})",
+            self.name.as_deref().unwrap_or("(unnamed index)"),
+            self.col_display.join(", ")
+        )
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ForeignKey {
+    pub name: Option<String>,
+    pub cols: Vec<String>,
+    pub col_display: Vec<String>,
+    pub ref_table: String,
+    pub ref_sql: String,
+    pub ref_cols: Vec<String>,
+    /// Declared as a column-level `REFERENCES` clause.
+    pub inline: bool,
+    pub stmt: usize,
+    pub line: Option<u64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub name: TableName,
+    pub created_stmt: Option<usize>,
+    /// Created by the script under review (so new and empty); false for `schema` tables and tables
+    /// the script only alters (live, with rows).
+    pub new: bool,
+    /// Partitioned parent (PARTITION BY): its partitions take its keys.
+    pub partitioned: bool,
+    /// Parent table key when this is a partition (PARTITION OF, ATTACH PARTITION).
+    pub partition_of: Option<String>,
+    /// Lower-case names of constraints added NOT VALID and not validated since, with the transaction
+    /// number they were added in.
+    pub not_valid: Vec<(String, usize)>,
+    /// CHECK (col IS NOT NULL) constraints known validated, by column key (the safe SET NOT NULL recipe).
+    pub validated_not_null: HashSet<String>,
+    /// NOT VALID `CHECK (col IS NOT NULL)` constraints: (constraint name, column key).
+    pub pending_not_null: Vec<(String, String)>,
+    pub created_line: Option<u64>,
+    pub temporary: bool,
+    /// Whether the column list is known (created in the script with explicit columns).
+    pub complete: bool,
+    pub dropped: bool,
+    pub columns: Vec<Column>,
+    pub indexes: Vec<Index>,
+    pub fks: Vec<ForeignKey>,
+}
+
+impl Table {
+    pub fn new(name: TableName) -> Self {
+        Table {
+            name,
+            created_stmt: None,
+            new: false,
+            partitioned: false,
+            partition_of: None,
+            not_valid: Vec::new(),
+            validated_not_null: HashSet::new(),
+            pending_not_null: Vec::new(),
+            created_line: None,
+            temporary: false,
+            complete: false,
+            dropped: false,
+            columns: Vec::new(),
+            indexes: Vec::new(),
+            fks: Vec::new(),
+        }
+    }
+
+    pub fn column(&self, key: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.key == key)
+    }
+
+    pub fn column_mut(&mut self, key: &str) -> Option<&mut Column> {
+        self.columns.iter_mut().find(|c| c.key == key)
+    }
+
+    pub fn col_display(&self, key: &str) -> String {
+        self.column(key)
+            .map(|c| c.display.clone())
+            .unwrap_or_else(|| key.to_string())
+    }
+
+    pub fn has_pk(&self) -> bool {
+        self.indexes.iter().any(|i| i.primary)
+    }
+
+    pub fn upsert_column(&mut self, col: Column) {
+        if let Some(c) = self.column_mut(&col.key) {
+            *c = col;
+        } else {
+            self.columns.push(col);
+        }
+    }
+
+    pub fn remove_column(&mut self, key: &str) {
+        self.columns.retain(|c| c.key != key);
+        self.indexes
+            .retain(|i| !i.cols.iter().any(|c| c.as_deref() == Some(key)));
+        self.fks.retain(|f| !f.cols.iter().any(|c| c == key));
+    }
+
+    pub fn rename_column(&mut self, old: &str, new_key: &str, new_display: &str) {
+        if let Some(c) = self.column_mut(old) {
+            c.key = new_key.to_string();
+            c.display = new_display.to_string();
+        }
+        for i in &mut self.indexes {
+            for (c, d) in i.cols.iter_mut().zip(i.col_display.iter_mut()) {
+                if c.as_deref() == Some(old) {
+                    *c = Some(new_key.to_string());
+                    *d = new_display.to_string();
+                }
+            }
+        }
+        for f in &mut self.fks {
+            for (c, d) in f.cols.iter_mut().zip(f.col_display.iter_mut()) {
+                if c == old {
+                    *c = new_key.to_string();
+                    *d = new_display.to_string();
+                }
+            }
+        }
+    }
+
+    /// Removes the indexes and/or foreign keys with this name; true when something was removed.
+    pub fn remove_named(&mut self, name: &str, indexes: bool, fks: bool) -> bool {
+        let matches = |n: &Option<String>| n.as_deref().is_some_and(|n| eq_ci(n, name));
+        let before = self.indexes.len() + self.fks.len();
+        if indexes {
+            self.indexes.retain(|i| !matches(&i.name));
+        }
+        if fks {
+            self.fks.retain(|f| !matches(&f.name));
+        }
+        before != self.indexes.len() + self.fks.len()
+    }
+}
+
+#[derive(Default)]
+pub struct Catalog {
+    pub tables: Vec<Table>,
+    pub by_key: HashMap<String, usize>,
+}
+
+impl Catalog {
+    pub fn get(&self, key: &str) -> Option<&Table> {
+        self.by_key
+            .get(key)
+            .and_then(|&i| self.tables.get(i))
+            .filter(|t| !t.dropped)
+    }
+
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Table> {
+        match self.by_key.get(key) {
+            Some(&i) => self.tables.get_mut(i).filter(|t| !t.dropped),
+            None => None,
+        }
+    }
+
+    /// The live table, or a new entry for a table defined outside the script.
+    pub fn ensure(&mut self, name: &TableName) -> Option<&mut Table> {
+        if self.get(&name.key).is_none() {
+            self.insert(Table::new(name.clone()));
+        }
+        self.get_mut(&name.key)
+    }
+
+    pub fn insert(&mut self, table: Table) {
+        let key = table.name.key.clone();
+        match self.by_key.get(&key) {
+            Some(&i) if i < self.tables.len() => {
+                if let Some(slot) = self.tables.get_mut(i) {
+                    *slot = table;
+                }
+            }
+            _ => {
+                self.by_key.insert(key, self.tables.len());
+                self.tables.push(table);
+            }
+        }
+    }
+
+    pub fn rename(&mut self, old_key: &str, new: TableName) {
+        if let Some(i) = self.by_key.remove(old_key) {
+            // A live table already holding the new name is replaced (the database would refuse).
+            if let Some(&j) = self.by_key.get(&new.key)
+                && let Some(t) = self.tables.get_mut(j)
+            {
+                t.dropped = true;
+            }
+            if let Some(t) = self.tables.get_mut(i) {
+                t.name = new.clone();
+            }
+            self.by_key.insert(new.key, i);
+        }
+    }
+
+    pub fn live(&self) -> impl Iterator<Item = &Table> {
+        self.tables.iter().filter(|t| !t.dropped)
+    }
+}

@@ -1,0 +1,858 @@
+use super::*;
+
+#[derive(Debug, Clone, Default)]
+pub struct Need {
+    pub eq: Vec<String>,
+    pub range: Vec<String>,
+    pub order: Vec<String>,
+}
+
+impl Need {
+    pub fn is_empty(&self) -> bool {
+        self.eq.is_empty() && self.range.is_empty() && self.order.is_empty()
+    }
+
+    pub fn all(&self) -> Vec<String> {
+        let mut v: Vec<String> = Vec::new();
+        for c in self.eq.iter().chain(&self.range).chain(&self.order) {
+            if !v.contains(c) {
+                v.push(c.clone());
+            }
+        }
+        v
+    }
+
+    pub fn retain(&mut self, keep: impl Fn(&str) -> bool) {
+        self.eq.retain(|c| keep(c));
+        self.range.retain(|c| keep(c));
+        self.order.retain(|c| keep(c));
+    }
+
+    /// Equality columns first, then range, then order columns.
+    pub fn recommended(&self) -> Vec<String> {
+        self.all()
+    }
+
+    pub fn push(list: &mut Vec<String>, col: String) {
+        if !list.contains(&col) {
+            list.push(col);
+        }
+    }
+}
+
+pub enum Coverage {
+    Full,
+    Partial(Index),
+    None,
+}
+
+pub fn coverage(t: &Table, need: &Need) -> Coverage {
+    let eq: HashSet<&str> = need.eq.iter().map(String::as_str).collect();
+    let tail: HashSet<&str> = need
+        .range
+        .iter()
+        .chain(&need.order)
+        .map(String::as_str)
+        .filter(|c| !eq.contains(c))
+        .collect();
+    let mut best: Option<(usize, &Index)> = None;
+    for i in &t.indexes {
+        let score = match i.method {
+            Method::Other => continue,
+            Method::Hash => {
+                let single = match i.cols.as_slice() {
+                    [Some(c)] => Some(c.as_str()),
+                    _ => None,
+                };
+                match single {
+                    Some(c) if eq.contains(c) => {
+                        if eq.len() == 1 && tail.is_empty() {
+                            return Coverage::Full;
+                        }
+                        2
+                    }
+                    _ => continue,
+                }
+            }
+            Method::BTree => {
+                if i.unique
+                    && !i.partial
+                    && !i.cols.is_empty()
+                    && i.cols
+                        .iter()
+                        .all(|c| c.as_deref().is_some_and(|c| eq.contains(c)))
+                {
+                    return Coverage::Full;
+                }
+                let lead_eq = i
+                    .cols
+                    .iter()
+                    .take_while(|c| c.as_deref().is_some_and(|c| eq.contains(c)))
+                    .count();
+                let next_tail = i
+                    .cols
+                    .get(lead_eq)
+                    .and_then(|c| c.as_deref())
+                    .is_some_and(|c| tail.contains(c));
+                if lead_eq >= eq.len() && (tail.is_empty() || next_tail) {
+                    return Coverage::Full;
+                }
+                lead_eq
+                    .saturating_mul(2)
+                    .saturating_add(usize::from(next_tail))
+            }
+        };
+        if score > 0 && best.is_none_or(|(s, _)| score > s) {
+            best = Some((score, i));
+        }
+    }
+    match best {
+        Some((_, i)) => Coverage::Partial(i.clone()),
+        None => Coverage::None,
+    }
+}
+
+pub struct TableUse {
+    pub table_key: String,
+    pub table_display: String,
+    pub need: Need,
+}
+
+/// One table (or CTE / derived table) in a query's FROM clause.
+pub struct Inst {
+    /// Catalog key of a base table; `None` for CTEs, derived tables and table functions.
+    pub table: Option<String>,
+    pub display: String,
+    /// Alias (lower case) or the table's unqualified name.
+    pub qualifier: String,
+    /// The unqualified table name (lower case), also accepted as a qualifier.
+    pub table_short: Option<String>,
+    /// Known columns (tables created in the script).
+    pub columns: Option<HashSet<String>>,
+}
+
+#[derive(Default)]
+pub struct Scope {
+    pub insts: Vec<Inst>,
+}
+
+impl Scope {
+    pub fn by_qualifier(&self, q: &str) -> Option<usize> {
+        self.insts
+            .iter()
+            .position(|i| i.qualifier == q)
+            .or_else(|| {
+                self.insts
+                    .iter()
+                    .position(|i| i.table_short.as_deref() == Some(q))
+            })
+    }
+
+    pub fn owner_of(&self, col: &str) -> Option<usize> {
+        let known: Vec<usize> = self
+            .insts
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| i.columns.as_ref().is_some_and(|c| c.contains(col)))
+            .map(|(n, _)| n)
+            .collect();
+        match known.as_slice() {
+            [one] => Some(*one),
+            [] if self.insts.len() == 1 => Some(0),
+            [] => {
+                // Only one table whose columns are unknown could own it.
+                let unknown: Vec<usize> = self
+                    .insts
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, i)| i.columns.is_none())
+                    .map(|(n, _)| n)
+                    .collect();
+                match unknown.as_slice() {
+                    [one] => Some(*one),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    pub fn knows_column(&self, col: &str) -> bool {
+        self.insts
+            .iter()
+            .any(|i| i.columns.as_ref().is_some_and(|c| c.contains(col)))
+    }
+}
+
+/// A column reference resolved in the current scope.
+#[derive(Clone)]
+pub struct ColRef {
+    pub inst: usize,
+    pub col: String,
+}
+
+pub enum Side {
+    /// A column of an instance in the current scope.
+    Col(ColRef),
+    /// Anything else: a constant, a parameter, an outer column, an expression.
+    Other,
+}
+
+#[derive(Clone, Copy)]
+pub enum Kind {
+    Eq,
+    Range,
+}
+
+pub struct Walker<'a> {
+    pub ctx: &'a Ctx,
+    pub catalog: &'a Catalog,
+    pub uses: Vec<TableUse>,
+    pub notes: Vec<String>,
+    pub depth_exceeded: bool,
+}
+
+pub fn join_constraint(op: &JoinOperator) -> Option<&JoinConstraint> {
+    match op {
+        JoinOperator::Join(c)
+        | JoinOperator::Inner(c)
+        | JoinOperator::Left(c)
+        | JoinOperator::LeftOuter(c)
+        | JoinOperator::Right(c)
+        | JoinOperator::RightOuter(c)
+        | JoinOperator::FullOuter(c)
+        | JoinOperator::CrossJoin(c)
+        | JoinOperator::Semi(c)
+        | JoinOperator::LeftSemi(c)
+        | JoinOperator::RightSemi(c)
+        | JoinOperator::Anti(c)
+        | JoinOperator::LeftAnti(c)
+        | JoinOperator::RightAnti(c)
+        | JoinOperator::StraightJoin(c) => Some(c),
+        JoinOperator::AsOf { constraint, .. } => Some(constraint),
+        _ => None,
+    }
+}
+
+impl<'a> Walker<'a> {
+    pub fn deep(&mut self, depth: usize) -> bool {
+        if depth > MAX_WALK_DEPTH {
+            self.depth_exceeded = true;
+            true
+        } else {
+            false
+        }
+    }
+
+    pub fn statement(&mut self, st: &Statement, ctes: &HashSet<String>, depth: usize) {
+        if self.deep(depth) {
+            return;
+        }
+        match st {
+            Statement::Query(q) => self.query(q, &[], ctes, depth + 1),
+            Statement::Update(u) => {
+                let mut scope = Scope::default();
+                let mut conds: Vec<&Expr> = Vec::new();
+                let mut usings = Vec::new();
+                self.add_twj(
+                    &u.table,
+                    &mut scope,
+                    &mut conds,
+                    &mut usings,
+                    &[],
+                    ctes,
+                    depth,
+                );
+                if let Some(from) = &u.from {
+                    let v = match from {
+                        UpdateTableFromKind::BeforeSet(v) | UpdateTableFromKind::AfterSet(v) => v,
+                    };
+                    for twj in v {
+                        self.add_twj(twj, &mut scope, &mut conds, &mut usings, &[], ctes, depth);
+                    }
+                }
+                if let Some(w) = &u.selection {
+                    conds.push(w);
+                }
+                self.finish_scope(scope, conds, usings, Some(&u.order_by), &[], ctes, depth);
+            }
+            Statement::Delete(d) => {
+                let mut scope = Scope::default();
+                let mut conds: Vec<&Expr> = Vec::new();
+                let mut usings = Vec::new();
+                let v = match &d.from {
+                    FromTable::WithFromKeyword(v) | FromTable::WithoutKeyword(v) => v,
+                };
+                for twj in v.iter().chain(d.using.iter().flatten()) {
+                    self.add_twj(twj, &mut scope, &mut conds, &mut usings, &[], ctes, depth);
+                }
+                if let Some(w) = &d.selection {
+                    conds.push(w);
+                }
+                self.finish_scope(scope, conds, usings, Some(&d.order_by), &[], ctes, depth);
+            }
+            Statement::Insert(ins) => {
+                if let Some(src) = &ins.source {
+                    self.query(src, &[], ctes, depth + 1);
+                }
+            }
+            Statement::Explain { statement, .. } => self.statement(statement, ctes, depth + 1),
+            _ => self
+                .notes
+                .push("not a SELECT, UPDATE, DELETE or INSERT ... SELECT; skipped".to_string()),
+        }
+    }
+
+    pub fn query(&mut self, q: &Query, outer: &[&Scope], ctes: &HashSet<String>, depth: usize) {
+        if self.deep(depth) {
+            return;
+        }
+        let mut ctes = ctes.clone();
+        if let Some(with) = &q.with {
+            for cte in &with.cte_tables {
+                ctes.insert(cte.alias.name.value.to_lowercase());
+            }
+            for cte in &with.cte_tables {
+                self.query(&cte.query, &[], &ctes, depth + 1);
+            }
+        }
+        let order = q.order_by.as_ref().and_then(|o| match &o.kind {
+            OrderByKind::Expressions(v) => Some(v),
+            OrderByKind::All(_) => None,
+        });
+        self.set_expr(&q.body, order, outer, &ctes, depth + 1);
+    }
+
+    pub fn set_expr(
+        &mut self,
+        body: &SetExpr,
+        order: Option<&Vec<OrderByExpr>>,
+        outer: &[&Scope],
+        ctes: &HashSet<String>,
+        depth: usize,
+    ) {
+        if self.deep(depth) {
+            return;
+        }
+        match body {
+            SetExpr::Select(s) => self.select(s, order, outer, ctes, depth + 1),
+            SetExpr::Query(q) => self.query(q, outer, ctes, depth + 1),
+            SetExpr::SetOperation { left, right, .. } => {
+                self.set_expr(left, None, outer, ctes, depth + 1);
+                self.set_expr(right, None, outer, ctes, depth + 1);
+            }
+            SetExpr::Insert(st) | SetExpr::Update(st) | SetExpr::Delete(st) => {
+                self.statement(st, ctes, depth + 1)
+            }
+            _ => {}
+        }
+    }
+
+    pub fn select(
+        &mut self,
+        s: &Select,
+        order: Option<&Vec<OrderByExpr>>,
+        outer: &[&Scope],
+        ctes: &HashSet<String>,
+        depth: usize,
+    ) {
+        let mut scope = Scope::default();
+        let mut conds: Vec<&Expr> = Vec::new();
+        let mut usings = Vec::new();
+        for twj in &s.from {
+            self.add_twj(twj, &mut scope, &mut conds, &mut usings, outer, ctes, depth);
+        }
+        if let Some(w) = &s.selection {
+            conds.push(w);
+        }
+        // Subqueries in the projection see this scope.
+        {
+            let mut inner_outer: Vec<&Scope> = vec![&scope];
+            inner_outer.extend(outer.iter().copied());
+            for item in &s.projection {
+                if let SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } = item
+                {
+                    self.subqueries(e, &inner_outer, ctes, depth + 1);
+                }
+            }
+        }
+        let order_slice = order.map(|v| v.as_slice());
+        self.finish_scope(scope, conds, usings, order_slice, outer, ctes, depth);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_twj<'q>(
+        &mut self,
+        twj: &'q TableWithJoins,
+        scope: &mut Scope,
+        conds: &mut Vec<&'q Expr>,
+        usings: &mut Vec<(usize, usize, Vec<String>)>,
+        outer: &[&Scope],
+        ctes: &HashSet<String>,
+        depth: usize,
+    ) {
+        if self.deep(depth) {
+            return;
+        }
+        self.add_factor(&twj.relation, scope, conds, usings, outer, ctes, depth + 1);
+        for j in &twj.joins {
+            let left_end = scope.insts.len();
+            self.add_factor(&j.relation, scope, conds, usings, outer, ctes, depth + 1);
+            match join_constraint(&j.join_operator) {
+                Some(JoinConstraint::On(e)) => conds.push(e),
+                Some(JoinConstraint::Using(names)) => {
+                    let cols = names
+                        .iter()
+                        .filter_map(|n| {
+                            object_idents(n).and_then(|v| v.last().map(|i| i.value.to_lowercase()))
+                        })
+                        .collect();
+                    usings.push((left_end, scope.insts.len(), cols));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_factor<'q>(
+        &mut self,
+        tf: &'q TableFactor,
+        scope: &mut Scope,
+        conds: &mut Vec<&'q Expr>,
+        usings: &mut Vec<(usize, usize, Vec<String>)>,
+        outer: &[&Scope],
+        ctes: &HashSet<String>,
+        depth: usize,
+    ) {
+        if self.deep(depth) {
+            return;
+        }
+        match tf {
+            TableFactor::Table { name, alias, .. } => {
+                let idents = object_idents(name);
+                let short = idents
+                    .as_ref()
+                    .and_then(|v| v.last().map(|i| i.value.to_lowercase()))
+                    .unwrap_or_default();
+                let single = idents.as_ref().is_some_and(|v| v.len() == 1);
+                // MySQL's DUAL is a placeholder, not a table.
+                if single && short == "dual" {
+                    return;
+                }
+                let is_cte = single && ctes.contains(&short);
+                let qualifier = alias
+                    .as_ref()
+                    .map(|a| a.name.value.to_lowercase())
+                    .unwrap_or_else(|| short.clone());
+                if is_cte {
+                    scope.insts.push(Inst {
+                        table: None,
+                        display: short.clone(),
+                        qualifier,
+                        table_short: Some(short),
+                        columns: None,
+                    });
+                } else {
+                    let tn = self.ctx.table_name(name);
+                    let columns = self
+                        .catalog
+                        .get(&tn.key)
+                        .filter(|t| t.complete)
+                        .map(|t| t.columns.iter().map(|c| c.key.clone()).collect());
+                    scope.insts.push(Inst {
+                        table: Some(tn.key),
+                        display: tn.display,
+                        qualifier,
+                        table_short: Some(short),
+                        columns,
+                    });
+                }
+            }
+            TableFactor::Derived {
+                subquery, alias, ..
+            } => {
+                self.query(subquery, outer, ctes, depth + 1);
+                scope.insts.push(Inst {
+                    table: None,
+                    display: String::new(),
+                    qualifier: alias
+                        .as_ref()
+                        .map(|a| a.name.value.to_lowercase())
+                        .unwrap_or_default(),
+                    table_short: None,
+                    columns: None,
+                });
+            }
+            TableFactor::NestedJoin {
+                table_with_joins, ..
+            } => self.add_twj(
+                table_with_joins,
+                scope,
+                conds,
+                usings,
+                outer,
+                ctes,
+                depth + 1,
+            ),
+            _ => scope.insts.push(Inst {
+                table: None,
+                display: String::new(),
+                qualifier: String::new(),
+                table_short: None,
+                columns: None,
+            }),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn finish_scope(
+        &mut self,
+        scope: Scope,
+        conds: Vec<&Expr>,
+        usings: Vec<(usize, usize, Vec<String>)>,
+        order: Option<&[OrderByExpr]>,
+        outer: &[&Scope],
+        ctes: &HashSet<String>,
+        depth: usize,
+    ) {
+        let mut needs: Vec<Need> = vec![Need::default(); scope.insts.len()];
+        for c in conds {
+            self.conjuncts(c, &scope, outer, &mut needs, ctes, depth + 1);
+        }
+        for (left_end, right_end, cols) in usings {
+            for col in cols {
+                for (n, inst) in scope.insts.iter().enumerate().take(right_end) {
+                    let right = n >= left_end;
+                    let has = inst.columns.as_ref().is_none_or(|c| c.contains(&col));
+                    if (right || has)
+                        && let Some(need) = needs.get_mut(n)
+                    {
+                        Need::push(&mut need.eq, col.clone());
+                    }
+                }
+            }
+        }
+        if let Some(order) = order
+            && !order.is_empty()
+        {
+            let refs: Vec<Option<ColRef>> = order
+                .iter()
+                .map(|o| match resolve(&o.expr, &scope) {
+                    Side::Col(c) => Some(c),
+                    Side::Other => None,
+                })
+                .collect();
+            if let Some(first) = refs.first().and_then(|r| r.as_ref()) {
+                let inst = first.inst;
+                if refs
+                    .iter()
+                    .all(|r| r.as_ref().is_some_and(|r| r.inst == inst))
+                    && let Some(need) = needs.get_mut(inst)
+                {
+                    for r in refs.into_iter().flatten() {
+                        Need::push(&mut need.order, r.col);
+                    }
+                }
+            }
+        }
+        for (inst, need) in scope.insts.iter().zip(needs) {
+            if let Some(key) = &inst.table
+                && !need.is_empty()
+            {
+                self.uses.push(TableUse {
+                    table_key: key.clone(),
+                    table_display: inst.display.clone(),
+                    need,
+                });
+            } else if let Some(key) = &inst.table
+                && self.catalog.get(key).is_none()
+            {
+                // Report tables unknown to the DDL even when the query has no predicate on them.
+                self.uses.push(TableUse {
+                    table_key: key.clone(),
+                    table_display: inst.display.clone(),
+                    need,
+                });
+            }
+        }
+    }
+
+    /// Walks the AND-conjuncts of a predicate (iteratively) and records index-usable columns.
+    pub fn conjuncts(
+        &mut self,
+        expr: &Expr,
+        scope: &Scope,
+        outer: &[&Scope],
+        needs: &mut [Need],
+        ctes: &HashSet<String>,
+        depth: usize,
+    ) {
+        let mut inner_outer: Vec<&Scope> = vec![scope];
+        inner_outer.extend(outer.iter().copied());
+        let mut stack: Vec<&Expr> = vec![expr];
+        while let Some(e) = stack.pop() {
+            match e {
+                Expr::BinaryOp {
+                    left,
+                    op: BinaryOperator::And,
+                    right,
+                } => {
+                    stack.push(right);
+                    stack.push(left);
+                    continue;
+                }
+                Expr::Nested(inner) => {
+                    stack.push(inner);
+                    continue;
+                }
+                Expr::BinaryOp { left, op, right } => {
+                    let kind = match op {
+                        BinaryOperator::Eq => Some(Kind::Eq),
+                        BinaryOperator::Lt
+                        | BinaryOperator::Gt
+                        | BinaryOperator::LtEq
+                        | BinaryOperator::GtEq => Some(Kind::Range),
+                        _ => None,
+                    };
+                    if let Some(kind) = kind {
+                        record_pair(left, right, kind, scope, needs);
+                        record_pair(right, left, kind, scope, needs);
+                    }
+                }
+                Expr::Between {
+                    expr: inner,
+                    negated: false,
+                    low,
+                    high,
+                } => {
+                    if let Side::Col(c) = resolve(inner, scope)
+                        && !refs_inst(low, scope, c.inst)
+                        && !refs_inst(high, scope, c.inst)
+                        && let Some(n) = needs.get_mut(c.inst)
+                    {
+                        Need::push(&mut n.range, c.col);
+                    }
+                }
+                Expr::InList {
+                    expr: inner,
+                    negated: false,
+                    list,
+                } => {
+                    if let Side::Col(c) = resolve(inner, scope)
+                        && !list.iter().any(|x| refs_inst(x, scope, c.inst))
+                        && let Some(n) = needs.get_mut(c.inst)
+                    {
+                        Need::push(&mut n.eq, c.col);
+                    }
+                }
+                Expr::InSubquery {
+                    expr: inner,
+                    negated: false,
+                    ..
+                }
+                | Expr::IsNull(inner) => {
+                    if let Side::Col(c) = resolve(inner, scope)
+                        && let Some(n) = needs.get_mut(c.inst)
+                    {
+                        Need::push(&mut n.eq, c.col);
+                    }
+                }
+                Expr::Like {
+                    negated: false,
+                    expr: inner,
+                    pattern,
+                    ..
+                } => {
+                    let prefix = match pattern.as_ref() {
+                        Expr::Value(v) => match &v.value {
+                            Value::SingleQuotedString(s) => {
+                                !s.is_empty() && !s.starts_with('%') && !s.starts_with('_')
+                            }
+                            _ => false,
+                        },
+                        _ => false,
+                    };
+                    if prefix
+                        && let Side::Col(c) = resolve(inner, scope)
+                        && let Some(n) = needs.get_mut(c.inst)
+                    {
+                        Need::push(&mut n.range, c.col);
+                    }
+                }
+                _ => {}
+            }
+            self.subqueries(e, &inner_outer, ctes, depth + 1);
+        }
+    }
+
+    /// Finds subqueries inside an expression and analyses each with the enclosing scopes as outer scopes.
+    pub fn subqueries(&mut self, e: &Expr, outer: &[&Scope], ctes: &HashSet<String>, depth: usize) {
+        if self.deep(depth) {
+            return;
+        }
+        let d = depth + 1;
+        match e {
+            Expr::Subquery(q) | Expr::Exists { subquery: q, .. } => self.query(q, outer, ctes, d),
+            Expr::InSubquery { expr, subquery, .. } => {
+                self.subqueries(expr, outer, ctes, d);
+                self.query(subquery, outer, ctes, d);
+            }
+            Expr::BinaryOp { left, right, .. }
+            | Expr::AnyOp { left, right, .. }
+            | Expr::AllOp { left, right, .. } => {
+                self.subqueries(left, outer, ctes, d);
+                self.subqueries(right, outer, ctes, d);
+            }
+            Expr::Nested(x)
+            | Expr::UnaryOp { expr: x, .. }
+            | Expr::IsNull(x)
+            | Expr::IsNotNull(x)
+            | Expr::IsTrue(x)
+            | Expr::IsFalse(x)
+            | Expr::Cast { expr: x, .. } => self.subqueries(x, outer, ctes, d),
+            Expr::InList { expr, list, .. } => {
+                self.subqueries(expr, outer, ctes, d);
+                for x in list {
+                    self.subqueries(x, outer, ctes, d);
+                }
+            }
+            Expr::Between {
+                expr, low, high, ..
+            } => {
+                self.subqueries(expr, outer, ctes, d);
+                self.subqueries(low, outer, ctes, d);
+                self.subqueries(high, outer, ctes, d);
+            }
+            Expr::Case {
+                operand,
+                conditions,
+                else_result,
+                ..
+            } => {
+                if let Some(o) = operand {
+                    self.subqueries(o, outer, ctes, d);
+                }
+                for w in conditions {
+                    self.subqueries(&w.condition, outer, ctes, d);
+                    self.subqueries(&w.result, outer, ctes, d);
+                }
+                if let Some(x) = else_result {
+                    self.subqueries(x, outer, ctes, d);
+                }
+            }
+            Expr::Function(f) => {
+                if let FunctionArguments::List(l) = &f.args {
+                    for a in &l.args {
+                        let arg = match a {
+                            FunctionArg::Unnamed(x)
+                            | FunctionArg::Named { arg: x, .. }
+                            | FunctionArg::ExprNamed { arg: x, .. } => x,
+                        };
+                        if let FunctionArgExpr::Expr(x) = arg {
+                            self.subqueries(x, outer, ctes, d);
+                        }
+                    }
+                } else if let FunctionArguments::Subquery(q) = &f.args {
+                    self.query(q, outer, ctes, d);
+                }
+            }
+            Expr::Tuple(xs) => {
+                for x in xs {
+                    self.subqueries(x, outer, ctes, d);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Records `col <op> other` when `col` is a column here and `other` does not involve the same table.
+pub fn record_pair(col: &Expr, other: &Expr, kind: Kind, scope: &Scope, needs: &mut [Need]) {
+    if let Side::Col(c) = resolve(col, scope)
+        && !refs_inst(other, scope, c.inst)
+        && let Some(n) = needs.get_mut(c.inst)
+    {
+        match kind {
+            Kind::Eq => Need::push(&mut n.eq, c.col),
+            Kind::Range => Need::push(&mut n.range, c.col),
+        }
+    }
+}
+
+pub fn resolve(e: &Expr, scope: &Scope) -> Side {
+    match e {
+        Expr::Identifier(id) => {
+            let col = id.value.to_lowercase();
+            match scope.owner_of(&col) {
+                Some(inst) => Side::Col(ColRef { inst, col }),
+                None => Side::Other,
+            }
+        }
+        Expr::CompoundIdentifier(parts) => {
+            let n = parts.len();
+            if n < 2 {
+                return Side::Other;
+            }
+            let (Some(q), Some(c)) = (parts.get(n - 2), parts.last()) else {
+                return Side::Other;
+            };
+            match scope.by_qualifier(&q.value.to_lowercase()) {
+                Some(inst) => Side::Col(ColRef {
+                    inst,
+                    col: c.value.to_lowercase(),
+                }),
+                None => Side::Other,
+            }
+        }
+        Expr::Nested(inner) => match inner.as_ref() {
+            Expr::Identifier(_) | Expr::CompoundIdentifier(_) => resolve(inner, scope),
+            _ => Side::Other,
+        },
+        _ => Side::Other,
+    }
+}
+
+/// Whether an expression references a column of instance `inst` (shallow, depth-limited).
+pub fn refs_inst(e: &Expr, scope: &Scope, inst: usize) -> bool {
+    pub fn walk(e: &Expr, scope: &Scope, inst: usize, depth: usize) -> bool {
+        if depth > MAX_WALK_DEPTH {
+            return true; // be conservative: treat as same-table
+        }
+        match e {
+            Expr::Identifier(id) => {
+                let col = id.value.to_lowercase();
+                match scope.owner_of(&col) {
+                    Some(i) => i == inst,
+                    None => scope.insts.len() == 1 && scope.knows_column(&col),
+                }
+            }
+            Expr::CompoundIdentifier(_) => {
+                matches!(resolve(e, scope), Side::Col(c) if c.inst == inst)
+            }
+            Expr::BinaryOp { left, right, .. } => {
+                walk(left, scope, inst, depth + 1) || walk(right, scope, inst, depth + 1)
+            }
+            Expr::Nested(x) | Expr::UnaryOp { expr: x, .. } | Expr::Cast { expr: x, .. } => {
+                walk(x, scope, inst, depth + 1)
+            }
+            Expr::Function(f) => match &f.args {
+                FunctionArguments::List(l) => l.args.iter().any(|a| match a {
+                    FunctionArg::Unnamed(FunctionArgExpr::Expr(x))
+                    | FunctionArg::Named {
+                        arg: FunctionArgExpr::Expr(x),
+                        ..
+                    }
+                    | FunctionArg::ExprNamed {
+                        arg: FunctionArgExpr::Expr(x),
+                        ..
+                    } => walk(x, scope, inst, depth + 1),
+                    _ => false,
+                }),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+    walk(e, scope, inst, 0)
+}
