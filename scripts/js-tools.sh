@@ -46,14 +46,29 @@ done
 
 if [[ ${#missing[@]} -gt 0 ]]; then
     command -v npm >/dev/null 2>&1 || die "npm not found; install Node.js with npm"
-    say "installing ${missing[*]} into ${prefix#"$root"/}"
+    # Install every wanted tool together, so the prefix's package.json lists them all (installing only
+    # the missing ones can prune the others), and retry: a registry hiccup or another npm using the same
+    # cache at the same time fails an install now and then, with nothing in the log.
+    all=()
+    for tool in "${wanted[@]}"; do all+=("$(pinned "$tool")"); done
+    say "installing ${all[*]} into ${prefix#"$root"/}"
     mkdir -p "$prefix"
     log="$prefix/install.log"
-    # --ignore-scripts: none of these tools needs an install script (npm 11 skips them anyway).
-    if ! npm install --prefix "$prefix" --no-audit --no-fund --ignore-scripts --loglevel=error \
-        "${missing[@]}" >"$log" 2>&1; then
+    installed=""
+    for attempt in 1 2 3; do
+        # --ignore-scripts: none of these tools needs an install script (npm 11 skips them anyway).
+        if npm install --prefix "$prefix" --no-audit --no-fund --ignore-scripts --loglevel=error \
+            "${all[@]}" >"$log" 2>&1; then
+            installed=yes
+            break
+        fi
+        say "npm install failed (attempt $attempt of 3)${attempt:+; retrying}"
+        rm -rf "$prefix/node_modules" "$prefix/package-lock.json"
+        sleep $((attempt * 5))
+    done
+    if [[ -z "$installed" ]]; then
         cat "$log" >&2
-        die "npm install ${missing[*]} failed (is the npm registry reachable?)"
+        die "npm install ${all[*]} failed three times (is the npm registry reachable?)"
     fi
 fi
 
