@@ -62,7 +62,7 @@ if [[ ${#missing[@]} -gt 0 ]]; then
             installed=yes
             break
         fi
-        say "npm install failed (attempt $attempt of 3)${attempt:+; retrying}"
+        say "npm install failed (attempt $attempt of 3)"
         rm -rf "$prefix/node_modules" "$prefix/package-lock.json"
         sleep $((attempt * 5))
     done
