@@ -20,6 +20,9 @@ use std::process::Command;
 
 use serde_json::Value;
 
+#[path = "public_schemas/debian.rs"]
+mod debian;
+
 const BIN: &str = env!("CARGO_BIN_EXE_backend-engineering-mcp");
 
 /// Rules about locking, rewriting or timing out on live tables: none applies to a schema file
