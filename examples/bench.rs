@@ -192,6 +192,7 @@ fn main() {
                 limit: Some(5),
                 reference: None,
                 max_tokens: Some(4000),
+                full_texts: None,
             };
             let t = Instant::now();
             let response = index.search(&request).unwrap();

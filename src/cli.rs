@@ -56,6 +56,9 @@ pub enum Command {
         /// Token budget for the full section texts.
         #[arg(long)]
         max_tokens: Option<i64>,
+        /// How many of the best hits carry their full text (JSON output), 0 to 20.
+        #[arg(long)]
+        full_texts: Option<i64>,
         /// Print the full result as JSON.
         #[arg(long)]
         json: bool,
@@ -293,6 +296,7 @@ fn run_inner(command: Command) -> anyhow::Result<()> {
             limit,
             reference,
             max_tokens,
+            full_texts,
             json,
         } => {
             let index = SearchIndex::build(skill)?;
@@ -301,6 +305,7 @@ fn run_inner(command: Command) -> anyhow::Result<()> {
                 limit: Some(limit),
                 reference,
                 max_tokens,
+                full_texts,
             };
             let response = index.search(&request).map_err(usage)?;
             if json {

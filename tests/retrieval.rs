@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 
 use backend_engineering_mcp::content::Skill;
-use backend_engineering_mcp::search::{SearchIndex, SearchRequest};
+use backend_engineering_mcp::search::{Confidence, SearchIndex, SearchRequest};
 
 const REAL: &str = include_str!("retrieval/real_questions.tsv");
 const WRITTEN: &str = include_str!("retrieval/written_questions.tsv");
@@ -47,21 +47,23 @@ fn load(tsv: &str) -> Vec<Case> {
         .collect()
 }
 
-/// Ranked `file#anchor` list the search returns for a question.
-fn ranked(index: &SearchIndex, question: &str) -> Vec<String> {
+/// Ranked `file#anchor` list the search returns for a question, and whether it was a good match.
+fn ranked(index: &SearchIndex, question: &str) -> (Vec<String>, bool) {
     let response = index
         .search(&SearchRequest {
             query: question.to_string(),
             limit: Some(DEPTH),
             reference: None,
             max_tokens: Some(1),
+            full_texts: Some(0),
         })
         .expect("search");
-    response
+    let uris = response
         .hits
         .iter()
         .map(|h| h.uri.trim_start_matches(URI_PREFIX).to_string())
-        .collect()
+        .collect();
+    (uris, response.confidence == Confidence::High)
 }
 
 #[derive(Default, Clone, Copy)]
@@ -126,6 +128,8 @@ impl Metrics {
 }
 
 struct Report {
+    runs: Vec<(String, Vec<String>)>,
+    low_confidence: usize,
     all: Metrics,
     by_split: BTreeMap<String, Metrics>,
     by_reference: BTreeMap<String, Metrics>,
@@ -134,13 +138,16 @@ struct Report {
 
 fn evaluate(index: &SearchIndex, cases: &[Case]) -> Report {
     let mut report = Report {
+        runs: Vec::new(),
+        low_confidence: 0,
         all: Metrics::default(),
         by_split: BTreeMap::new(),
         by_reference: BTreeMap::new(),
         misses: Vec::new(),
     };
     for case in cases {
-        let got = ranked(index, &case.question);
+        let (got, good) = ranked(index, &case.question);
+        report.low_confidence += usize::from(!good);
         let ranks: Vec<usize> = got
             .iter()
             .enumerate()
@@ -172,6 +179,7 @@ fn evaluate(index: &SearchIndex, cases: &[Case]) -> Report {
             case.split,
             case.question
         );
+        report.runs.push((case.id.clone(), got.clone()));
         if best.is_none_or(|r| r > 1) {
             report.misses.push(format!(
                 "{} rank {}: {:?} -> top: {:?} (want {})",
@@ -187,7 +195,11 @@ fn evaluate(index: &SearchIndex, cases: &[Case]) -> Report {
 }
 
 fn report_json(report: &Report) -> String {
-    let mut out = format!("{{\"all\": {}, \"split\": {{", report.all.json());
+    let mut out = format!(
+        "{{\"low_confidence\": {}, \"all\": {}, \"split\": {{",
+        report.low_confidence,
+        report.all.json()
+    );
     let parts: Vec<String> = report
         .by_split
         .iter()
@@ -201,8 +213,39 @@ fn report_json(report: &Report) -> String {
         .map(|(k, m)| format!("\"{k}\": {}", m.json()))
         .collect();
     out.push_str(&parts.join(", "));
+    out.push_str("}, \"runs\": {");
+    let parts: Vec<String> = report
+        .runs
+        .iter()
+        .map(|(id, uris)| {
+            let list: Vec<String> = uris.iter().map(|u| format!("\"{u}\"")).collect();
+            format!("\"{id}\": [{}]", list.join(", "))
+        })
+        .collect();
+    out.push_str(&parts.join(", "));
     out.push_str("}}");
     out
+}
+
+/// Every indexed section as JSON, for the baselines (same sections, same ids).
+fn sections_json() -> String {
+    let skill = Skill::get();
+    let mut rows = Vec::new();
+    for doc in &skill.references {
+        for s in doc.sections.iter().filter(|s| s.level >= 2) {
+            rows.push(format!(
+                "{{\"id\": {}, \"heading\": {}, \"text\": {}}}",
+                json_string(&format!("{}#{}", doc.name, s.anchor)),
+                json_string(&s.heading_path),
+                json_string(s.text)
+            ));
+        }
+    }
+    format!("[{}]\n", rows.join(",\n"))
+}
+
+fn json_string(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_default()
 }
 
 fn print_report(name: &str, report: &Report) {
@@ -234,10 +277,79 @@ fn retrieval_meets_its_floors() {
     );
     let path = concat!(env!("CARGO_TARGET_TMPDIR"), "/retrieval.json");
     std::fs::write(path, &json).expect("write retrieval.json");
-    println!("wrote {path}");
+    let sections = concat!(env!("CARGO_TARGET_TMPDIR"), "/sections.json");
+    std::fs::write(sections, sections_json()).expect("write sections.json");
+    println!("wrote {path} and {sections}");
 
-    let r3 = written.all.ratio(written.all.at3);
-    assert!(r3 >= 0.9, "written questions: recall@3 = {r3:.3} < 0.9");
+    // Floors set from the held-back numbers when they were first measured (recall@3 1.000,
+    // recall@1 0.935 on 31 held-back real questions; 0.981 and 0.906 on all 159), a question or two
+    // below them so that one relabelled section does not fail the build.
+    let check = |name: &str, m: &Metrics, at1: f64, at3: f64| {
+        let (r1, r3) = (m.ratio(m.at1), m.ratio(m.at3));
+        assert!(
+            r1 >= at1 && r3 >= at3,
+            "{name}: recall@1 {r1:.3} (floor {at1}), recall@3 {r3:.3} (floor {at3})"
+        );
+    };
+    check("real questions", &real.all, 0.88, 0.97);
+    check(
+        "held-back real questions",
+        &real.by_split["heldout"],
+        0.87,
+        0.96,
+    );
+    check("written questions", &written.all, 0.75, 0.90);
+    println!(
+        "low confidence: {} of {} real, {} of {} written",
+        real.low_confidence, real.all.n, written.low_confidence, written.all.n
+    );
+}
+
+#[test]
+fn off_topic_queries_get_no_good_match() {
+    let index = SearchIndex::build(Skill::get()).expect("index");
+    let mut low = 0;
+    let mut total = 0;
+    for line in OFF_TOPIC.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let (id, query, why) = (cols[0], cols[1], cols[2]);
+        let response = index
+            .search(&SearchRequest {
+                query: query.to_string(),
+                ..Default::default()
+            })
+            .expect("search");
+        total += 1;
+        let is_low = response.confidence == Confidence::Low;
+        low += usize::from(is_low);
+        println!("{id} {} {query:?}", if is_low { "low " } else { "HIGH" });
+        if is_low {
+            // No texts and no snippets, at most the closest headings, worded as such.
+            assert!(response.hits.len() <= 3, "{query}");
+            assert!(
+                response
+                    .hits
+                    .iter()
+                    .all(|h| h.text.is_none() && h.snippet.is_none())
+            );
+            assert!(
+                response.render(true).starts_with("No good match"),
+                "{query}"
+            );
+        }
+        if why.starts_with("stop word") {
+            assert!(
+                is_low && response.hits.is_empty(),
+                "{query}: {:?}",
+                response.hits
+            );
+        }
+    }
+    println!("off-topic: {low} of {total} get the no-good-match answer");
+    assert!(
+        low * 10 >= total * 9,
+        "only {low} of {total} off-topic queries were judged low"
+    );
 }
 
 #[test]

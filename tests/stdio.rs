@@ -363,9 +363,28 @@ async fn skill_tools_return_structured_content() {
         .iter()
         .find(|h| h["uri"] == wanted)
         .unwrap_or_else(|| panic!("{wanted} in {hits:?}"));
-    for key in ["reference", "section", "uri", "score", "snippet", "text"] {
+    for key in ["reference", "section", "uri", "score", "tokens"] {
         assert!(hit.get(key).is_some(), "hit has {key}");
     }
+    assert_eq!(structured["confidence"], "high");
+    // The best hit carries its full text and no snippet; the others a snippet and no text.
+    assert!(hits[0].get("text").is_some() && hits[0].get("snippet").is_none());
+    for other in &hits[1..] {
+        assert!(other.get("text").is_none() && other.get("snippet").is_some());
+    }
+
+    let off = call(
+        &client,
+        "search_references",
+        json!({"query": "best pizza dough hydration"}),
+    )
+    .await;
+    assert_eq!(off.structured_content.unwrap()["confidence"], "low");
+    let text = off.content[0]
+        .as_text()
+        .map(|t| t.text.clone())
+        .unwrap_or_default();
+    assert!(text.starts_with("No good match"), "{text}");
 
     let read = call(&client, "read_reference", json!({"name": wanted})).await;
     let structured = read.structured_content.unwrap();

@@ -139,8 +139,9 @@ pub fn registry() -> Vec<ToolEntry> {
             "Search the backend-engineering references",
             "Find the reference sections that answer a backend question (schema design, indexing, \
              migrations, scaling, caching, observability, SLOs, performance, security, API design, \
-             retries, sagas...). Returns the best sections with heading path, URI, score, snippet and \
-             full text within a token budget; read more with read_reference.",
+             retries, sagas...). Plain words or code identifiers. Returns the best section's full text \
+             and snippets of the next ones (with URIs for read_reference); says \"no good match\" \
+             with the closest headings when nothing fits.",
             |ctx: &Context, input: &SearchRequest| {
                 ctx.index
                     .get()

@@ -1,27 +1,36 @@
 //! Section-level search over the reference documents: a tantivy index built in RAM at start-up, one
 //! tantivy document per H2/H3 section.
+//!
+//! The parts, one file each: `analysis` (how text becomes terms: identifiers, notations, stemming),
+//! `synonyms` (the curated vocabulary list), `ranking` (BM25 per field with heading boosts gated by
+//! body evidence), `confidence` (the relevance floor), `snippet` (extracts) and `render` (the text a
+//! person or a model reads).
 
+pub mod analysis;
+pub mod confidence;
+pub mod ranking;
+mod render;
+mod snippet;
+pub mod synonyms;
 pub mod terms;
 
-use std::collections::HashSet;
 use std::sync::{Arc, OnceLock};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use tantivy::collector::TopDocs;
 use tantivy::directory::RamDirectory;
-use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, TermQuery};
+use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::snippet::SnippetGenerator;
-use tantivy::tokenizer::{
-    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, StopWordFilter, TextAnalyzer,
-    TokenizerManager,
-};
+use tantivy::tokenizer::{TextAnalyzer, TokenizerManager};
 use tantivy::{Index, IndexReader, TantivyDocument, Term, doc};
 
 use crate::content::{Section, Skill, estimate_tokens};
+pub use confidence::Confidence;
+use ranking::{QueryTerm, RankFields};
+use synonyms::Synonyms;
 
 /// Longest query accepted, in characters.
 pub const MAX_QUERY_CHARS: usize = 1_000;
@@ -33,16 +42,10 @@ pub const DEFAULT_LIMIT: usize = 5;
 pub const DEFAULT_MAX_TOKENS: usize = 4_000;
 /// Largest token budget accepted.
 pub const MAX_MAX_TOKENS: usize = 50_000;
-/// Boost of a match in a section's heading path over one in its body.
-const HEADING_BOOST: f32 = 1.3;
-/// Boost of a match in the document title.
-const TITLE_BOOST: f32 = 0.3;
-/// Boost of a match in the section's first paragraph (where the rule is stated).
-const LEAD_BOOST: f32 = 1.0;
+/// Hits that carry their full text when the caller does not say.
+pub const DEFAULT_FULL_TEXTS: usize = 1;
 /// Memory budget of the one-shot index writer (the references are well under 1 MB of text).
 const WRITER_MEMORY_BYTES: usize = 1_000_000;
-/// Characters in a snippet.
-const SNIPPET_CHARS: usize = 240;
 
 /// Why a search could not run. Messages are written for the caller to act on.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -63,6 +66,9 @@ pub enum SearchError {
     /// `max_tokens` outside 1..=[`MAX_MAX_TOKENS`].
     #[error("max_tokens must be between 1 and {MAX_MAX_TOKENS}, got {0}")]
     BadMaxTokens(i64),
+    /// `full_texts` outside 0..=[`MAX_LIMIT`].
+    #[error("full_texts must be between 0 and {MAX_LIMIT}, got {0}")]
+    BadFullTexts(i64),
     /// The reference filter names no reference.
     #[error("unknown reference {name:?}; the references are: {known}")]
     UnknownReference {
@@ -86,8 +92,8 @@ impl From<tantivy::TantivyError> for SearchError {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SearchRequest {
-    /// What you need, in plain words (e.g. "how to add a NOT NULL column without downtime"). At most
-    /// 1,000 characters. Any text is accepted: operators and punctuation are read leniently.
+    /// What you need, in plain words or code identifiers (e.g. "add a NOT NULL column without
+    /// downtime", "HikariConfig maximumPoolSize"). At most 1,000 characters; any text is accepted.
     pub query: String,
     /// How many sections to return, 1 to 20 (default 5).
     #[serde(default)]
@@ -96,9 +102,13 @@ pub struct SearchRequest {
     #[serde(default)]
     pub reference: Option<String>,
     /// Budget for the full section texts returned, in estimated tokens (bytes / 4), 1 to 50,000
-    /// (default 4,000). Hits past the budget carry only their snippet.
+    /// (default 4,000).
     #[serde(default)]
     pub max_tokens: Option<i64>,
+    /// How many of the best hits carry their full section text, 0 to 20 (default 1); the others
+    /// carry a snippet. Texts stay within `max_tokens`.
+    #[serde(default)]
+    pub full_texts: Option<i64>,
 }
 
 /// One matching section.
@@ -110,11 +120,13 @@ pub struct SearchHit {
     pub section: String,
     /// URI of the section: read it with `read_reference` or `resources/read`.
     pub uri: String,
-    /// BM25 relevance score (higher is better; comparable within one call only).
+    /// Relevance score (higher is better; comparable within one call only).
     pub score: f32,
-    /// A short extract around the matched words, with matches in **bold**.
-    pub snippet: String,
-    /// The section's full markdown, while within the token budget.
+    /// A short extract around the matched words, with matches in **bold**; absent when `text` is
+    /// present and when there is no good match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<String>,
+    /// The section's full markdown, for the best hits within the token budget.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Estimated tokens of the section's full text.
@@ -124,48 +136,16 @@ pub struct SearchHit {
 /// The result of a search.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct SearchResponse {
+    /// `high` when the best sections answer the query; `low` when nothing matches well: the hits are
+    /// then only the closest headings, without text or snippet.
+    pub confidence: Confidence,
     /// Matching sections, best first.
     pub hits: Vec<SearchHit>,
-    /// True when at least one hit's text was left out to stay within `max_tokens`.
+    /// True when a hit that should have carried its text was left without it to stay within
+    /// `max_tokens`.
     pub truncated: bool,
     /// Estimated tokens of the texts returned.
     pub tokens_returned: usize,
-}
-
-impl SearchResponse {
-    /// The hits for people: heading path, score, URI and snippet of each, and the section texts that
-    /// came back when `with_text`.
-    pub fn render(&self, with_text: bool) -> String {
-        if self.hits.is_empty() {
-            return "No section matched. Try other words (e.g. the pattern's name), or drop the reference filter.\n"
-                .to_string();
-        }
-        let mut text = String::new();
-        for (i, hit) in self.hits.iter().enumerate() {
-            text.push_str(&format!(
-                "{}. {} (score {:.2})\n   {}\n   {}\n",
-                i + 1,
-                hit.section,
-                hit.score,
-                hit.uri,
-                hit.snippet
-            ));
-            match hit.text.as_deref().filter(|_| with_text) {
-                Some(body) => {
-                    text.push('\n');
-                    text.push_str(body.trim_end());
-                    text.push_str("\n\n");
-                }
-                None => text.push('\n'),
-            }
-        }
-        if with_text && self.truncated {
-            text.push_str(
-                "(Some section texts were left out to stay within max_tokens: read them with read_reference.)\n",
-            );
-        }
-        text
-    }
 }
 
 struct Fields {
@@ -175,6 +155,17 @@ struct Fields {
     body: Field,
     lead: Field,
     ordinal: Field,
+}
+
+impl Fields {
+    fn rank(&self) -> RankFields {
+        RankFields {
+            body: self.body,
+            lead: self.lead,
+            heading: self.heading,
+            title: self.title,
+        }
+    }
 }
 
 /// A searchable entry: one section of one reference.
@@ -230,10 +221,25 @@ impl SharedIndex {
 /// The in-RAM index over every H2/H3 section of the references.
 pub struct SearchIndex {
     reader: IndexReader,
-    parser: QueryParser,
+    analyzer: TextAnalyzer,
+    synonyms: Synonyms,
     fields: Fields,
     entries: Vec<Entry>,
     skill: &'static Skill,
+}
+
+/// The text under a section's heading line.
+fn body_of(section: &str) -> &str {
+    section.split_once('\n').map_or("", |(_, rest)| rest)
+}
+
+/// The first paragraph after the heading line.
+fn lead_paragraph(section: &str) -> &str {
+    body_of(section)
+        .trim_start()
+        .split("\n\n")
+        .next()
+        .unwrap_or_default()
 }
 
 impl SearchIndex {
@@ -242,7 +248,7 @@ impl SearchIndex {
         let mut builder = Schema::builder();
         let text = TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
-                .set_tokenizer(TOKENIZER)
+                .set_tokenizer(analysis::ANALYZER)
                 .set_index_option(IndexRecordOption::WithFreqs),
         );
         let fields = Fields {
@@ -253,11 +259,13 @@ impl SearchIndex {
             lead: builder.add_text_field("lead", text),
             ordinal: builder.add_u64_field("ordinal", STORED),
         };
-        let analyzer = analyzer();
+        let mut analyzer = analysis::analyzer();
+        let manager = TokenizerManager::default();
+        manager.register(analysis::ANALYZER, analyzer.clone());
         // One segment, written on this thread: no writer threads to start, no merges to wait for.
         let mut writer = Index::builder()
             .schema(builder.build())
-            .tokenizers(tokenizers(&analyzer))
+            .tokenizers(manager)
             .single_segment_index_writer(RamDirectory::create(), WRITER_MEMORY_BYTES)?;
         let mut entries = Vec::new();
         for document in &skill.references {
@@ -267,7 +275,7 @@ impl SearchIndex {
                     fields.reference => document.name.as_str(),
                     fields.heading => section.heading_path.as_str(),
                     fields.title => document.title.as_str(),
-                    fields.body => section.text,
+                    fields.body => body_of(section.text),
                     fields.lead => lead_paragraph(section.text),
                     fields.ordinal => ordinal,
                 ))?;
@@ -279,20 +287,28 @@ impl SearchIndex {
             }
         }
         let index = writer.finalize()?;
-        // The finalized index keeps the analyzer for query parsing and snippets; one memo of stems
-        // serves all of them.
-        index.tokenizers().register(TOKENIZER, analyzer);
+        // The finalized index keeps the analyzer for snippets; one memo of stems serves all.
+        index
+            .tokenizers()
+            .register(analysis::ANALYZER, analyzer.clone());
         let reader = index.reader()?;
-        let mut parser = QueryParser::for_index(
-            &index,
-            vec![fields.heading, fields.title, fields.body, fields.lead],
-        );
-        parser.set_field_boost(fields.lead, LEAD_BOOST);
-        parser.set_field_boost(fields.heading, HEADING_BOOST);
-        parser.set_field_boost(fields.title, TITLE_BOOST);
+        // Documents were added in order into one segment, so a document id is the entry's ordinal.
+        let searcher = reader.searcher();
+        for (ordinal, _) in entries.iter().enumerate().step_by(37) {
+            let stored: TantivyDocument =
+                searcher.doc(tantivy::DocAddress::new(0, ordinal as u32))?;
+            let got = stored.get_first(fields.ordinal).and_then(|v| v.as_u64());
+            if got != Some(ordinal as u64) {
+                return Err(SearchError::Index(format!(
+                    "document {ordinal} holds ordinal {got:?}"
+                )));
+            }
+        }
+        let synonyms = Synonyms::parse(&mut analyzer, synonyms::SYNONYMS);
         Ok(Self {
             reader,
-            parser,
+            analyzer,
+            synonyms,
             fields,
             entries,
             skill,
@@ -319,6 +335,51 @@ impl SearchIndex {
             })
     }
 
+    /// The weighted terms a question searches for: its own analyzed words, then synonyms.
+    pub fn query_terms(&self, question: &str) -> Vec<QueryTerm> {
+        let mut analyzer = self.analyzer.clone();
+        let own = analysis::query_terms(&mut analyzer, question);
+        let extra = self.synonyms.expand(&own);
+        own.into_iter()
+            .map(|text| QueryTerm {
+                text,
+                weight: 1.0,
+                own: true,
+            })
+            .chain(extra.into_iter().map(|text| QueryTerm {
+                text,
+                weight: synonyms::SYNONYM_WEIGHT,
+                own: false,
+            }))
+            .collect()
+    }
+
+    /// The full ranking for a question (for evaluation and tuning tools).
+    pub fn debug_rank(
+        &self,
+        question: &str,
+        weights: ranking::FieldWeights,
+        synonym_weight: f32,
+    ) -> (Vec<(ranking::Ranked, String)>, ranking::QueryStats) {
+        let mut terms = self.query_terms(question);
+        for t in terms.iter_mut().filter(|t| !t.own) {
+            t.weight = synonym_weight;
+        }
+        let (ranked, stats) = ranking::rank_with(
+            &self.reader.searcher(),
+            self.fields.rank(),
+            &terms,
+            |_| true,
+            weights,
+        )
+        .unwrap_or_default();
+        let named = ranked
+            .into_iter()
+            .filter_map(|r| self.entries.get(r.doc as usize).map(|e| (r, e.uri.clone())))
+            .collect();
+        (named, stats)
+    }
+
     /// Run a search.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, SearchError> {
         let query_text = request.query.trim();
@@ -339,6 +400,11 @@ impl SearchIndex {
             Some(n) if (1..=MAX_MAX_TOKENS as i64).contains(&n) => n as usize,
             Some(n) => return Err(SearchError::BadMaxTokens(n)),
         };
+        let full_texts = match request.full_texts {
+            None => DEFAULT_FULL_TEXTS,
+            Some(n) if (0..=MAX_LIMIT as i64).contains(&n) => n as usize,
+            Some(n) => return Err(SearchError::BadFullTexts(n)),
+        };
         let reference = request
             .reference
             .as_deref()
@@ -346,143 +412,95 @@ impl SearchIndex {
             .map(|r| self.resolve_reference(r))
             .transpose()?;
 
-        // Agent text is words, not query syntax: "NOT NULL" must not exclude "null", and "title:" must
-        // not name a field. Keep letters and digits only, lowercased, so the parser sees plain terms.
-        // A Chinese or mixed question becomes the English words the references use (crate::zh).
-        let words: String = crate::zh::search_text(query_text)
-            .chars()
-            .map(|c| if c.is_alphanumeric() { c } else { ' ' })
-            .flat_map(char::to_lowercase)
-            .collect();
-        let (parsed, _errors) = self.parser.parse_query_lenient(&words);
-        let query: Box<dyn Query> = match reference {
-            None => parsed,
-            Some(name) => Box::new(BooleanQuery::new(vec![
-                (Occur::Must, parsed),
-                (
-                    Occur::Must,
-                    Box::new(TermQuery::new(
-                        Term::from_field_text(self.fields.reference, name),
-                        IndexRecordOption::Basic,
-                    )),
-                ),
-            ])),
-        };
+        let terms = self.query_terms(query_text);
         let searcher = self.reader.searcher();
-        // Collect a few extra so ties at the cut are ordered by document position, not by chance.
-        let top = searcher.search(&query, &TopDocs::with_limit(limit + 8).order_by_score())?;
-        let mut scored: Vec<(f32, usize)> = Vec::with_capacity(top.len());
-        for (score, address) in top {
-            let stored: TantivyDocument = searcher.doc(address)?;
-            if let Some(ordinal) = stored
-                .get_first(self.fields.ordinal)
-                .and_then(|v| v.as_u64())
-            {
-                scored.push((score, ordinal as usize));
-            }
+        let keep = |doc: tantivy::DocId| {
+            reference.is_none_or(|name| {
+                self.entries
+                    .get(doc as usize)
+                    .is_some_and(|e| e.reference == name)
+            })
+        };
+        let (ranked, _) = ranking::rank(&searcher, self.fields.rank(), &terms, keep)?;
+        let confidence = confidence::judge(ranked.first());
+        if confidence == Confidence::Low {
+            let hits = ranked
+                .iter()
+                .take(confidence::CLOSEST.min(limit))
+                .filter_map(|r| self.entries.get(r.doc as usize).map(|e| (r, e)))
+                .map(|(r, entry)| SearchHit {
+                    reference: entry.reference.to_string(),
+                    section: entry.section.heading_path.clone(),
+                    uri: entry.uri.clone(),
+                    score: r.score,
+                    snippet: None,
+                    text: None,
+                    tokens: estimate_tokens(entry.section.text),
+                })
+                .collect();
+            return Ok(SearchResponse {
+                confidence,
+                hits,
+                truncated: false,
+                tokens_returned: 0,
+            });
         }
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        scored.truncate(limit);
 
-        let mut snippets = SnippetGenerator::create(&searcher, &*query, self.fields.body)?;
-        snippets.set_max_num_chars(SNIPPET_CHARS);
-        let mut hits = Vec::with_capacity(scored.len());
+        let body_query: Box<dyn Query> = Box::new(BooleanQuery::new(
+            terms
+                .iter()
+                .map(|t| {
+                    let q: Box<dyn Query> = Box::new(TermQuery::new(
+                        Term::from_field_text(self.fields.body, &t.text),
+                        IndexRecordOption::WithFreqs,
+                    ));
+                    (Occur::Should, q)
+                })
+                .collect(),
+        ));
+        let mut snippets = SnippetGenerator::create(&searcher, &*body_query, self.fields.body)?;
+        snippets.set_max_num_chars(snippet::SNIPPET_CHARS);
+        let mut hits = Vec::with_capacity(limit);
         let mut budget_left = max_tokens;
         let mut truncated = false;
-        let mut seen = HashSet::new();
-        for (score, ordinal) in scored {
-            let Some(entry) = self.entries.get(ordinal) else {
+        for (rank, r) in ranked.iter().take(limit).enumerate() {
+            let Some(entry) = self.entries.get(r.doc as usize) else {
                 continue;
             };
-            if !seen.insert(ordinal) {
-                continue;
-            }
-            let body = entry.section.text;
-            let tokens = estimate_tokens(body);
-            let text = if tokens <= budget_left {
-                budget_left -= tokens;
-                Some(body.to_string())
+            let full = entry.section.text;
+            let tokens = estimate_tokens(full);
+            let text = if rank < full_texts {
+                if tokens <= budget_left {
+                    budget_left -= tokens;
+                    Some(full.to_string())
+                } else {
+                    truncated = true;
+                    None
+                }
             } else {
-                truncated = true;
                 None
+            };
+            let snippet = match text {
+                Some(_) => None,
+                None => Some(snippet::render(&snippets, body_of(full))),
             };
             hits.push(SearchHit {
                 reference: entry.reference.to_string(),
                 section: entry.section.heading_path.clone(),
                 uri: entry.uri.clone(),
-                score,
-                snippet: render_snippet(&snippets, body),
+                score: r.score,
+                snippet,
                 text,
                 tokens,
             });
         }
         Ok(SearchResponse {
+            confidence,
             hits,
             truncated,
             tokens_returned: max_tokens - budget_left,
         })
     }
-}
-
-/// The first paragraph after the heading line.
-fn lead_paragraph(section: &str) -> &str {
-    let after_heading = section
-        .split_once('\n')
-        .map_or("", |(_, rest)| rest)
-        .trim_start();
-    after_heading.split("\n\n").next().unwrap_or_default()
-}
-
-/// Name of the analyzer for every text field.
-const TOKENIZER: &str = "en_stem_stop";
-
-/// English: split on non-alphanumerics, drop very long tokens, lowercase, drop stop words, stem.
-fn analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(40))
-        .filter(LowerCaser)
-        .filter(
-            StopWordFilter::new(Language::English)
-                .unwrap_or_else(|| StopWordFilter::remove(Vec::new())),
-        )
-        .filter(terms::MemoizedEnglishStemmer::new())
-        .build()
-}
-
-fn tokenizers(analyzer: &TextAnalyzer) -> TokenizerManager {
-    let manager = TokenizerManager::default();
-    manager.register(TOKENIZER, analyzer.clone());
-    manager
-}
-
-/// A snippet with the matched words in markdown bold; the section's opening words when nothing in
-/// the body matched (e.g. the match was in the heading).
-fn render_snippet(generator: &SnippetGenerator, body: &str) -> String {
-    let snippet = generator.snippet(body);
-    let fragment = snippet.fragment();
-    if fragment.is_empty() {
-        let plain: String = body
-            .lines()
-            .skip(1)
-            .flat_map(|l| l.split_whitespace())
-            .collect::<Vec<_>>()
-            .join(" ");
-        return plain.chars().take(SNIPPET_CHARS).collect();
-    }
-    let mut out = String::with_capacity(fragment.len() + 16);
-    let mut last = 0;
-    for range in snippet.highlighted() {
-        if range.start < last || range.end > fragment.len() {
-            continue;
-        }
-        out.push_str(&fragment[last..range.start]);
-        out.push_str("**");
-        out.push_str(&fragment[range.start..range.end]);
-        out.push_str("**");
-        last = range.end;
-    }
-    out.push_str(&fragment[last..]);
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]
@@ -571,7 +589,7 @@ mod tests {
         assert!(
             res.hits
                 .iter()
-                .all(|h| h.text.is_none() && !h.snippet.is_empty())
+                .all(|h| h.text.is_none() && h.snippet.as_ref().is_some_and(|s| !s.is_empty()))
         );
         assert_eq!(res.tokens_returned, 0);
     }
