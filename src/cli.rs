@@ -127,6 +127,10 @@ pub enum Command {
         /// The client.
         #[arg(value_enum)]
         client: crate::clients::Client,
+        /// How the client starts the server: this binary's path, or `npx`/`uvx` with the npm or
+        /// PyPI package (no path to keep up to date).
+        #[arg(long, value_enum, default_value_t)]
+        launcher: crate::clients::Launcher,
     },
     /// Print a reference document, or one section of it.
     Read {
@@ -383,10 +387,12 @@ fn run_inner(command: Command) -> anyhow::Result<()> {
         Command::Retries(args) => {
             run_decision(&args, args.object()?, crate::decide::failure::plan_retries)
         }
-        Command::PrintConfig { client } => {
+        Command::PrintConfig { client, launcher } => {
             let binary = std::env::current_exe()
                 .map_err(|e| anyhow::anyhow!("cannot tell where this binary is: {e}"))?;
-            let snippet = crate::clients::config_snippet(client, &binary).map_err(usage)?;
+            let os = crate::clients::Os::current();
+            let snippet =
+                crate::clients::launcher_snippet(client, launcher, &binary, os).map_err(usage)?;
             eprintln!(
                 "{}",
                 crate::clients::config_hint(client, crate::clients::Os::current())

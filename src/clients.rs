@@ -143,6 +143,24 @@ pub enum SnippetError {
     ControlCharacter(String),
 }
 
+/// How a client starts the server: this binary's own path, or a package runner that fetches and
+/// starts the prebuilt binary (the npm package or the PyPI wheel of the same name). The clap names
+/// are `path`, `npx` and `uvx`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, clap::ValueEnum)]
+pub enum Launcher {
+    /// The absolute path of this binary.
+    #[default]
+    Path,
+    /// `npx -y backend-engineering-mcp` (Node.js); on Windows through `cmd /c`, since `npx` is a
+    /// batch file that clients cannot start directly.
+    Npx,
+    /// `uvx backend-engineering-mcp` (uv, from PyPI).
+    Uvx,
+}
+
+/// The package name on npm and PyPI (and crates.io).
+pub const PACKAGE: &str = "backend-engineering-mcp";
+
 /// The snippet registering `binary` with `client`, for the operating system this binary runs on.
 /// See [`config_snippet_for`].
 pub fn config_snippet(client: Client, binary: &Path) -> Result<String, SnippetError> {
@@ -153,20 +171,52 @@ pub fn config_snippet(client: Client, binary: &Path) -> Result<String, SnippetEr
 /// TOML table, or a shell command, per [`Client::format`]. `binary` must be absolute (e.g.
 /// `std::env::current_exe()`); `os` only changes how the Claude Code command quotes the path.
 pub fn config_snippet_for(client: Client, binary: &Path, os: Os) -> Result<String, SnippetError> {
-    let command = checked_command(binary)?;
+    launcher_snippet(client, Launcher::Path, binary, os)
+}
+
+/// The snippet registering the server with `client`, started by `launcher` on `os`. `binary` is
+/// used (and checked) only for [`Launcher::Path`].
+pub fn launcher_snippet(
+    client: Client,
+    launcher: Launcher,
+    binary: &Path,
+    os: Os,
+) -> Result<String, SnippetError> {
+    let (command, args): (&str, Vec<&str>) = match (launcher, os) {
+        (Launcher::Path, _) => (checked_command(binary)?, Vec::new()),
+        (Launcher::Npx, Os::Windows) => ("cmd", vec!["/c", "npx", "-y", PACKAGE]),
+        (Launcher::Npx, _) => ("npx", vec!["-y", PACKAGE]),
+        (Launcher::Uvx, _) => ("uvx", vec![PACKAGE]),
+    };
     let text = match client {
         Client::ClaudeDesktop | Client::Cursor | Client::Windsurf => {
-            json(&McpServersFile::new(StdioServer::new(command, None)))
+            json(&McpServersFile::new(StdioServer::new(command, &args, None)))
         }
-        Client::Vscode => json(&VscodeFile::new(StdioServer::new(command, Some("stdio")))),
-        Client::ClaudeCode => format!(
-            "claude mcp add {SERVER_KEY} -- {}\n",
-            shell_quote(command, os)
-        ),
-        Client::Codex => format!(
-            "[mcp_servers.{SERVER_KEY}]\ncommand = {}\nargs = []\n",
-            toml_string(command)
-        ),
+        Client::Vscode => json(&VscodeFile::new(StdioServer::new(
+            command,
+            &args,
+            Some("stdio"),
+        ))),
+        Client::ClaudeCode => {
+            let mut line = format!(
+                "claude mcp add {SERVER_KEY} -- {}",
+                shell_quote(command, os)
+            );
+            for arg in &args {
+                line.push(' ');
+                line.push_str(&shell_quote(arg, os));
+            }
+            line.push('\n');
+            line
+        }
+        Client::Codex => {
+            let args: Vec<String> = args.iter().map(|a| toml_string(a)).collect();
+            format!(
+                "[mcp_servers.{SERVER_KEY}]\ncommand = {}\nargs = [{}]\n",
+                toml_string(command),
+                args.join(", ")
+            )
+        }
     };
     Ok(text)
 }
@@ -236,15 +286,15 @@ struct StdioServer<'a> {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     kind: Option<&'static str>,
     command: &'a str,
-    args: [&'a str; 0],
+    args: &'a [&'a str],
 }
 
 impl<'a> StdioServer<'a> {
-    fn new(command: &'a str, kind: Option<&'static str>) -> Self {
+    fn new(command: &'a str, args: &'a [&'a str], kind: Option<&'static str>) -> Self {
         StdioServer {
             kind,
             command,
-            args: [],
+            args,
         }
     }
 }
@@ -546,6 +596,59 @@ mod tests {
                 Err(SnippetError::NonUnicodePath(_))
             ));
         }
+    }
+
+    #[test]
+    fn launchers_start_the_packages_by_name() {
+        let binary = Path::new("relative/is/ignored");
+        for client in Client::ALL
+            .into_iter()
+            .filter(|c| c.format() == SnippetFormat::Json)
+        {
+            for (launcher, os, command, args) in [
+                (Launcher::Npx, Os::Linux, "npx", vec!["-y", PACKAGE]),
+                (Launcher::Npx, Os::MacOs, "npx", vec!["-y", PACKAGE]),
+                (
+                    Launcher::Npx,
+                    Os::Windows,
+                    "cmd",
+                    vec!["/c", "npx", "-y", PACKAGE],
+                ),
+                (Launcher::Uvx, Os::Windows, "uvx", vec![PACKAGE]),
+                (Launcher::Uvx, Os::Linux, "uvx", vec![PACKAGE]),
+            ] {
+                let text = launcher_snippet(client, launcher, binary, os).expect("snippet");
+                let value: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+                let (got_command, got_args) = json_server(client, &value);
+                assert_eq!(got_command, command, "{client} {launcher:?} {os:?}");
+                assert_eq!(got_args, args, "{client} {launcher:?} {os:?}");
+            }
+        }
+        let codex =
+            launcher_snippet(Client::Codex, Launcher::Npx, binary, Os::Linux).expect("toml");
+        let table: toml::Table = codex.parse().expect("TOML");
+        let server = &table["mcp_servers"][SERVER_KEY];
+        assert_eq!(server["command"].as_str(), Some("npx"));
+        let args: Vec<&str> = server["args"]
+            .as_array()
+            .expect("args")
+            .iter()
+            .filter_map(|a| a.as_str())
+            .collect();
+        assert_eq!(args, ["-y", PACKAGE]);
+        assert_eq!(
+            launcher_snippet(Client::ClaudeCode, Launcher::Uvx, binary, Os::Linux).expect("line"),
+            "claude mcp add backend-engineering -- uvx backend-engineering-mcp\n"
+        );
+        assert_eq!(
+            launcher_snippet(Client::ClaudeCode, Launcher::Npx, binary, Os::Windows).expect("line"),
+            "claude mcp add backend-engineering -- cmd /c npx -y backend-engineering-mcp\n"
+        );
+        // The path launcher still refuses a path no client can start.
+        assert!(matches!(
+            launcher_snippet(Client::Cursor, Launcher::Path, binary, Os::Linux),
+            Err(SnippetError::RelativePath(_))
+        ));
     }
 
     #[test]

@@ -26,13 +26,9 @@ fn skill() -> &'static Skill {
     Skill::get()
 }
 
-/// Where a document lives on disk (SKILL.md sits in skill/).
+/// Where a document lives on disk: every path is relative to skill/ (SKILL.md, references/*.md).
 fn disk_path(doc: &Document) -> PathBuf {
-    if doc.path.starts_with("SKILL") {
-        Path::new(ROOT).join("skill").join(&doc.path)
-    } else {
-        Path::new(ROOT).join(&doc.path)
-    }
+    Path::new(ROOT).join("skill").join(&doc.path)
 }
 
 #[test]
@@ -87,7 +83,7 @@ fn skill_md_is_under_500_lines_and_carries_the_activation_marker() {
 
 #[test]
 fn embedded_references_are_exactly_the_files_on_disk() {
-    let on_disk: BTreeSet<String> = std::fs::read_dir(Path::new(ROOT).join("references"))
+    let on_disk: BTreeSet<String> = std::fs::read_dir(Path::new(ROOT).join("skill/references"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n.ends_with(".md"))
@@ -102,11 +98,16 @@ fn embedded_references_are_exactly_the_files_on_disk() {
             doc.path
         );
     }
-    // The skill folder reaches the references (what `npx skills add` copies).
-    for doc in &skill().references {
+    // The documents are real files in skill/ (what `npx skills add` copies), not reached through a
+    // link that a checkout without symlinks (Windows' default) turns into a text file.
+    for doc in skill().documents() {
+        let path = disk_path(doc);
+        let meta = std::fs::symlink_metadata(&path).unwrap();
+        assert!(meta.is_file(), "skill/{} is not a plain file", doc.path);
+        let parent = std::fs::symlink_metadata(path.parent().unwrap()).unwrap();
         assert!(
-            Path::new(ROOT).join("skill").join(&doc.path).is_file(),
-            "skill/{} missing",
+            parent.is_dir(),
+            "the folder of skill/{} is a link",
             doc.path
         );
     }

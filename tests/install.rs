@@ -253,3 +253,39 @@ fn snippets_for_this_binary_parse_for_every_client() {
         assert_eq!(Path::new(&command), binary, "{client}");
     }
 }
+
+#[test]
+fn print_config_launcher_npx_and_uvx_name_the_package_not_a_path() {
+    for (launcher, command, args) in [
+        ("npx", "npx", vec!["-y", "backend-engineering-mcp"]),
+        ("uvx", "uvx", vec!["backend-engineering-mcp"]),
+    ] {
+        let output = Command::new(common::BIN)
+            .args(["print-config", "cursor", "--launcher", launcher])
+            .output()
+            .expect("run print-config");
+        assert!(output.status.success(), "--launcher {launcher}");
+        let value: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        let server = &value["mcpServers"]["backend-engineering"];
+        if cfg!(windows) && launcher == "npx" {
+            assert_eq!(server["command"], "cmd");
+        } else {
+            assert_eq!(server["command"], command, "--launcher {launcher}");
+            assert_eq!(
+                server["args"],
+                serde_json::json!(args),
+                "--launcher {launcher}"
+            );
+        }
+    }
+    let output = Command::new(common::BIN)
+        .args(["print-config", "cursor", "--launcher", "brew"])
+        .output()
+        .expect("run print-config");
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "an unknown launcher is a usage error"
+    );
+    assert!(output.stdout.is_empty());
+}

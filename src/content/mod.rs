@@ -29,28 +29,31 @@ const SKILL_ZH_MD: &str = include_str!("../../skill/SKILL.zh.md");
 const REFERENCES: &[(&str, &str)] = &[
     (
         "schema-design.md",
-        include_str!("../../references/schema-design.md"),
+        include_str!("../../skill/references/schema-design.md"),
     ),
     (
         "scalable-systems.md",
-        include_str!("../../references/scalable-systems.md"),
+        include_str!("../../skill/references/scalable-systems.md"),
     ),
     (
         "observability.md",
-        include_str!("../../references/observability.md"),
+        include_str!("../../skill/references/observability.md"),
     ),
     (
         "performance.md",
-        include_str!("../../references/performance.md"),
+        include_str!("../../skill/references/performance.md"),
     ),
-    ("security.md", include_str!("../../references/security.md")),
+    (
+        "security.md",
+        include_str!("../../skill/references/security.md"),
+    ),
     (
         "api-design.md",
-        include_str!("../../references/api-design.md"),
+        include_str!("../../skill/references/api-design.md"),
     ),
     (
         "failure-patterns.md",
-        include_str!("../../references/failure-patterns.md"),
+        include_str!("../../skill/references/failure-patterns.md"),
     ),
 ];
 
