@@ -10,9 +10,6 @@
 //! checkout (where CI has shared/). Layout: `pagila/pagila-schema.sql`, `sakila/mysql-sakila-schema.sql`,
 //! `chinook/chinook-postgresql-schema.sql`, `chinook/chinook-sqlite-schema.sql`. When none of these
 //! places has them, each test says so on stderr and checks nothing.
-//!
-//! Tests marked `#[ignore]` fail on today's engine (issue 8: real dumps do not parse, so nothing is
-//! reviewed); `cargo test --test public_schemas -- --include-ignored` runs them.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -148,13 +145,11 @@ const PAGILA_REDUNDANT_INDEX_TABLES: &[&str] = &[
 ];
 
 #[test]
-#[ignore = "issue 8: pagila does not parse today (CREATE DOMAIN, ATTACH PARTITION, functions)"]
 fn pagila_reviews_whole() {
     review(PAGILA, "postgres");
 }
 
 #[test]
-#[ignore = "issue 8: pagila does not parse today"]
 fn pagila_partitions_take_the_parent_key() {
     let Some(r) = review(PAGILA, "postgres") else {
         return;
@@ -167,7 +162,6 @@ fn pagila_partitions_take_the_parent_key() {
 }
 
 #[test]
-#[ignore = "issue 8: pagila does not parse today"]
 fn pagila_unindexed_foreign_keys_are_the_real_ones() {
     let Some(r) = review(PAGILA, "postgres") else {
         return;
@@ -179,7 +173,6 @@ fn pagila_unindexed_foreign_keys_are_the_real_ones() {
 }
 
 #[test]
-#[ignore = "issue 8: pagila does not parse today"]
 fn pagila_redundant_indexes_are_the_real_ones() {
     let Some(r) = review(PAGILA, "postgres") else {
         return;
@@ -191,7 +184,6 @@ fn pagila_redundant_indexes_are_the_real_ones() {
 }
 
 #[test]
-#[ignore = "issue 8: pagila does not parse today"]
 fn pagila_dump_alone_has_no_migration_findings() {
     if let Some(r) = review(PAGILA, "postgres") {
         assert_no_migration_rules(&r, PAGILA);
@@ -199,13 +191,11 @@ fn pagila_dump_alone_has_no_migration_findings() {
 }
 
 #[test]
-#[ignore = "issue 8: sakila does not parse today (DELIMITER, triggers, procedures)"]
 fn sakila_reviews_whole() {
     review(SAKILA, "mysql");
 }
 
 #[test]
-#[ignore = "issue 8: sakila does not parse today"]
 fn sakila_findings_know_innodb() {
     let Some(r) = review(SAKILA, "mysql") else {
         return;
@@ -222,13 +212,11 @@ fn sakila_findings_know_innodb() {
 }
 
 #[test]
-#[ignore = "issue 8: Chinook for PostgreSQL does not parse today (psql's \\c)"]
 fn chinook_postgres_reviews_whole() {
     review(CHINOOK_PG, "postgres");
 }
 
 #[test]
-#[ignore = "issue 8: Chinook for PostgreSQL does not parse today"]
 fn chinook_postgres_findings_are_the_real_ones() {
     let Some(r) = review(CHINOOK_PG, "postgres") else {
         return;

@@ -1,6 +1,7 @@
-//! The work budget of one review: every byte read and every catalog or rule step is charged, so a
-//! hostile input gets a clear error instead of minutes of CPU or an allocation abort. The count is
-//! also what the growth tests pin (work, not time).
+//! The review's work budget: a thin adapter over the crate's shared [`crate::budget::Budget`] (a unit
+//! cap, deadline and cancel flag). Every byte read and every catalog or rule step is charged, so a
+//! hostile input gets a clear error instead of minutes of CPU or an allocation abort; the count is also
+//! what the growth tests pin (work, not time).
 
 use super::DecideError;
 
@@ -11,29 +12,28 @@ pub const DEFAULT_WORK: usize = 400_000_000;
 /// Work counter with a limit.
 #[derive(Debug)]
 pub struct Budget {
-    limit: usize,
-    used: usize,
+    inner: crate::budget::Budget,
 }
 
 impl Budget {
     pub fn new(limit: usize) -> Self {
-        Budget { limit, used: 0 }
+        Budget {
+            inner: crate::budget::Budget::new(u64::try_from(limit).unwrap_or(u64::MAX)),
+        }
     }
 
     /// Charges `n` units; an error once the limit is passed.
     pub fn charge(&mut self, n: usize) -> Result<(), DecideError> {
-        self.used = self.used.saturating_add(n);
-        if self.used > self.limit {
-            return Err(DecideError::TooLarge(format!(
-                "the review needs more than its work budget ({} units): the input is too large or too \
-                 repetitive to review at once; split it",
-                self.limit
-            )));
-        }
-        Ok(())
+        self.inner
+            .spend(u64::try_from(n).unwrap_or(u64::MAX))
+            .map_err(|e| {
+                DecideError::TooLarge(format!(
+                    "review_schema: {e}; the input is too large or too repetitive to review at once: split it"
+                ))
+            })
     }
 
     pub fn used(&self) -> usize {
-        self.used
+        usize::try_from(self.inner.spent()).unwrap_or(usize::MAX)
     }
 }

@@ -191,13 +191,24 @@ pub fn check_column_type(
             DataType::Timestamp(_, TimezoneInfo::None | TimezoneInfo::WithoutTimeZone)
         )
     {
+        // A calendar date (birth_date, due_on) is a date, not an instant: no time zone applies.
+        let words = name_words(col);
+        let calendar = words
+            .iter()
+            .any(|w| matches!(w.as_str(), "date" | "birth" | "birthday" | "dob" | "on"));
+        let target = if calendar { "date" } else { "timestamptz" };
         let fix = if existing {
+            let using = if calendar {
+                format!("{c}::date")
+            } else {
+                format!("{c} AT TIME ZONE 'UTC'")
+            };
             format!(
-                "ALTER TABLE {tsql} ALTER COLUMN {c} TYPE timestamptz USING {c} AT TIME ZONE 'UTC';  -- rewrites \
-                 the table: expand-contract on a large one"
+                "ALTER TABLE {tsql} ALTER COLUMN {c} TYPE {target} USING {using};  -- rewrites \
+                 the table under an ACCESS EXCLUSIVE lock: expand-contract on a large one"
             )
         } else {
-            format!("-- declare it as: {c} timestamptz")
+            format!("-- declare it as: {c} {target}")
         };
         out.push(
             loc.pos,
@@ -206,12 +217,20 @@ pub fn check_column_type(
             Severity::Low,
             &table.display,
             vec![col.to_string()],
-            format!(
-                "{}.{col} is a timestamp without time zone: the instant it denotes depends on the writer's \
-                 session time zone, and DST changes make values ambiguous. Use timestamptz (stores an \
-                 absolute instant).",
-                table.display
-            ),
+            if calendar {
+                format!(
+                    "{}.{col} is a timestamp without time zone but its name says calendar date: store a date \
+                     (no time part, no time zone to get wrong).",
+                    table.display
+                )
+            } else {
+                format!(
+                    "{}.{col} is a timestamp without time zone: the instant it denotes depends on the writer's \
+                     session time zone, and DST changes make values ambiguous. Use timestamptz (stores an \
+                     absolute instant).",
+                    table.display
+                )
+            },
             fix,
             ref_schema("money-and-time-data-types"),
         );

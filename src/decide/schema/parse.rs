@@ -74,6 +74,8 @@ pub enum Recognised {
     DomainConstraint { domain: ObjectName, not_valid: bool },
     /// `ALTER INDEX parent_idx ATTACH PARTITION child_idx`.
     AttachIndex,
+    /// A CREATE TABLE whose body does not parse: the table exists (and is new), its columns unknown.
+    CreateTable { name: ObjectName },
 }
 
 /// One statement of the input, parsed or recognised.
@@ -192,6 +194,11 @@ pub fn parse_input(
                     out.push(stmt);
                 } else {
                     fail(unparsed, &stmt.head, err);
+                    if created_object(&stmt.head).is_some() {
+                        // Unreviewed, but the view or sequence it creates is known to be new.
+                        stmt.recognised = Some(Recognised::Sequence);
+                        out.push(stmt);
+                    }
                 }
             }
         }
@@ -269,6 +276,24 @@ fn rescue(
         .filter(|(_, t)| !matches!(t.token, Token::Whitespace(_) | Token::EOF))
         .collect();
     let word_is = |t: &TokenWithSpan, kw: &str| matches!(&t.token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(kw));
+    // PostgreSQL 18's VIRTUAL generated columns: for the catalog they are columns like STORED ones.
+    if is(0, "CREATE") && tokens.iter().any(|t| word_is(t, "VIRTUAL")) {
+        let text: String = tokens
+            .iter()
+            .map(|t| {
+                if word_is(t, "VIRTUAL") {
+                    "STORED".to_string()
+                } else {
+                    t.token.to_string()
+                }
+            })
+            .collect();
+        let mut v = parse_one(d, &text).ok()?;
+        return (v.len() == 1)
+            .then(|| v.pop())
+            .flatten()
+            .map(|a| (a, false, false));
+    }
     let (skip, concurrently, on_only) = if is(0, "DROP") && is(1, "INDEX") && is(2, "CONCURRENTLY")
     {
         (words.get(2).map(|(i, _)| *i)?, true, false)
@@ -296,7 +321,7 @@ fn rescue(
 }
 
 /// Reads a possibly qualified name starting at `head[i]`; returns it and the index after it.
-fn name_at(head: &[Tok], mut i: usize) -> Option<(ObjectName, usize)> {
+pub fn name_at(head: &[Tok], mut i: usize) -> Option<(ObjectName, usize)> {
     let mut parts = Vec::new();
     loop {
         match head.get(i)? {
@@ -320,11 +345,39 @@ fn name_at(head: &[Tok], mut i: usize) -> Option<(ObjectName, usize)> {
 }
 
 /// Skips optional keywords at `i`.
-fn skip_kw(head: &[Tok], mut i: usize, kws: &[&str]) -> usize {
+pub fn skip_kw(head: &[Tok], mut i: usize, kws: &[&str]) -> usize {
     while head.get(i).is_some_and(|t| kws.iter().any(|k| t.is(k))) {
         i += 1;
     }
     i
+}
+
+/// The sequence or view a `CREATE [OR REPLACE] [TEMP] [MATERIALIZED] {SEQUENCE|VIEW}` statement creates.
+pub fn created_object(head: &[Tok]) -> Option<ObjectName> {
+    if !head.first().is_some_and(|t| t.is("CREATE")) {
+        return None;
+    }
+    let i = skip_kw(
+        head,
+        1,
+        &[
+            "OR",
+            "REPLACE",
+            "TEMP",
+            "TEMPORARY",
+            "UNLOGGED",
+            "MATERIALIZED",
+            "RECURSIVE",
+        ],
+    );
+    if !head
+        .get(i)
+        .is_some_and(|t| t.is("SEQUENCE") || t.is("VIEW"))
+    {
+        return None;
+    }
+    let i = skip_kw(head, i + 1, &["IF", "NOT", "EXISTS"]);
+    name_at(head, i).map(|(n, _)| n)
 }
 
 /// Recognises what the catalog and rules need from statements sqlparser does not parse.
@@ -347,6 +400,19 @@ pub fn recognise(head: &[Tok]) -> Option<Recognised> {
             }
         }
         return Some(Recognised::Sequence);
+    }
+    if is(0, "CREATE") {
+        let i = skip_kw(
+            head,
+            1,
+            &["GLOBAL", "LOCAL", "TEMP", "TEMPORARY", "UNLOGGED"],
+        );
+        if head.get(i).is_some_and(|t| t.is("TABLE")) {
+            let j = skip_kw(head, i + 1, &["IF", "NOT", "EXISTS"]);
+            if let Some((name, _)) = name_at(head, j) {
+                return Some(Recognised::CreateTable { name });
+            }
+        }
     }
     if is(0, "ALTER") && is(1, "TABLE") {
         let i = skip_kw(head, 2, &["IF", "EXISTS", "ONLY"]);

@@ -62,6 +62,9 @@ pub struct Options {
     pub two_inputs: bool,
 }
 
+/// Rules whose per-column findings on one table are merged into one.
+const PER_TABLE_RULES: &[&str] = &["varchar-length", "char-type", "timestamp-without-time-zone"];
+
 pub struct Reviewer {
     pub opts: Options,
     /// Phase of the statement being replayed.
@@ -70,6 +73,8 @@ pub struct Reviewer {
     pub script: ScriptState,
     /// Display names of the tables the script statements touch.
     pub touched: HashSet<String>,
+    /// Keys of sequences and views the script creates.
+    pub new_objects: HashSet<String>,
     pub ctx: Ctx,
     pub catalog: Catalog,
     pub out: Out,
@@ -95,6 +100,7 @@ impl Reviewer {
             phase: Phase::Script,
             script: ScriptState::default(),
             touched: HashSet::new(),
+            new_objects: HashSet::new(),
             ctx: Ctx::new(
                 opts.dialect,
                 statements.iter().filter_map(|s| s.ast.as_ref()),
@@ -117,6 +123,12 @@ impl Reviewer {
     ) -> Result<(), DecideError> {
         budget.charge(1)?;
         self.phase = stmt.phase;
+        if self.phase == Phase::Script {
+            // Sequences and views the script creates are new objects: ALTER TABLE on them locks nothing live.
+            if let Some(n) = parse::created_object(&stmt.head) {
+                self.new_objects.insert(self.ctx.table_name(&n).key);
+            }
+        }
         let loc = Loc {
             pos,
             line: Some(u64::from(stmt.line)),
@@ -348,7 +360,8 @@ impl Reviewer {
 
     pub fn create_index(&mut self, ci: &CreateIndex, on_only: bool, loc: &Loc) {
         let name = self.ctx.table_name(&ci.table_name);
-        let created = self.catalog.get(&name.key).is_some_and(|t| t.new);
+        let created = self.catalog.get(&name.key).is_some_and(|t| t.new)
+            || self.new_objects.contains(&name.key);
         let index_name = ci
             .name
             .as_ref()
@@ -432,7 +445,8 @@ impl Reviewer {
         let mut name = self.ctx.table_name(&at.name);
         if self.phase == Phase::Script {
             self.touched.insert(name.display.clone());
-            let new = self.catalog.get(&name.key).is_some_and(|t| t.new);
+            let new = self.catalog.get(&name.key).is_some_and(|t| t.new)
+                || self.new_objects.contains(&name.key);
             let only_validate = at
                 .operations
                 .iter()
@@ -1767,6 +1781,45 @@ impl Reviewer {
                 Some(f)
             })
             .collect();
+        // One finding per table for remarks that repeat per column (the fix is the same kind).
+        let mut findings = findings;
+        {
+            let mut first: HashMap<(String, String, Option<String>), usize> = HashMap::new();
+            let mut keep = vec![true; findings.len()];
+            for n in 0..findings.len() {
+                let Some(f) = findings.get(n) else { continue };
+                if !PER_TABLE_RULES.contains(&f.rule.as_str()) || f.query.is_some() {
+                    continue;
+                }
+                let key = (f.rule.clone(), f.table.clone(), f.input.clone());
+                match first.get(&key) {
+                    Some(&m) => {
+                        let (cols, fix) = (f.columns.clone(), f.fix.clone());
+                        if let Some(k) = keep.get_mut(n) {
+                            *k = false;
+                        }
+                        if let Some(g) = findings.get_mut(m) {
+                            g.columns.extend(cols);
+                            if !g.fix.contains(&fix) {
+                                g.fix.push('\n');
+                                g.fix.push_str(&fix);
+                            }
+                        }
+                    }
+                    None => {
+                        first.insert(key, n);
+                    }
+                }
+            }
+            let mut k = keep.into_iter();
+            findings.retain(|_| k.next().unwrap_or(true));
+            for f in &mut findings {
+                if PER_TABLE_RULES.contains(&f.rule.as_str()) && f.columns.len() > 1 {
+                    let rest = f.columns.get(1..).unwrap_or(&[]).join(", ");
+                    f.message.push_str(&format!(" The same holds for {rest}."));
+                }
+            }
+        }
         if left_out > 0 {
             notes.push(format!(
                 "{left_out} design finding(s) on tables the migration does not touch were left out; review \

@@ -212,6 +212,21 @@ impl Reviewer {
                 }
             }
             Recognised::Sequence | Recognised::AttachIndex => {}
+            Recognised::CreateTable { name } => {
+                let n = self.ctx.table_name(name);
+                if self.phase == Phase::Script {
+                    self.touched.insert(n.display.clone());
+                }
+                let mut t = Table::new(n);
+                t.created_stmt = Some(loc.pos);
+                t.created_line = loc.line;
+                t.new = self.phase == Phase::Script;
+                self.catalog.insert(t);
+                self.out.notes.push(format!(
+                    "line {}: a CREATE TABLE did not parse; the table is known, its columns are not",
+                    loc.line.unwrap_or(0)
+                ));
+            }
             Recognised::AttachPartition { parent, child } => {
                 let p = self.ctx.table_name(parent);
                 let c = self.ctx.table_name(child);

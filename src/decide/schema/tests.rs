@@ -1481,3 +1481,75 @@ proptest! {
         }
     }
 }
+
+// --- bounded cost: work counted, growth pinned -------------------------------------------------
+
+fn work(schema: Option<String>, ddl: String) -> usize {
+    let input = ReviewSchemaInput {
+        schema,
+        migration: None,
+        ddl: Some(ddl),
+        ..Default::default()
+    };
+    match review_counting(&input, usize::MAX) {
+        Ok((_, w)) => w,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// Work for 2n items is at most 2.3 times the work for n: linear or n log n, not quadratic.
+fn assert_linear(make: impl Fn(usize) -> String, n: usize) {
+    let a = work(None, make(n));
+    let b = work(None, make(2 * n));
+    assert!(
+        b * 10 <= a * 23,
+        "work grew from {a} to {b} when the input doubled"
+    );
+}
+
+#[test]
+fn many_indexes_on_a_table_the_script_does_not_create_cost_n_log_n() {
+    assert_linear(
+        |n| {
+            (0..n)
+                .map(|k| format!("CREATE INDEX i{k} ON t (a, b{k});\n"))
+                .collect()
+        },
+        2_000,
+    );
+}
+
+#[test]
+fn many_foreign_keys_beside_unrelated_indexes_cost_linear() {
+    assert_linear(
+        |n| {
+            let mut s = String::from(
+                "CREATE TABLE u (id bigint PRIMARY KEY);\nCREATE TABLE t (id bigint PRIMARY KEY",
+            );
+            for k in 0..n {
+                s.push_str(&format!(", c{k} bigint REFERENCES u (id)"));
+            }
+            s.push_str(");\n");
+            for k in 0..n {
+                s.push_str(&format!("CREATE INDEX j{k} ON t (id, c{k});\n"));
+            }
+            s
+        },
+        1_000,
+    );
+}
+
+#[test]
+fn a_hostile_input_gets_a_budget_error_not_an_abort() {
+    let ddl: String = (0..2_000)
+        .map(|k| format!("CREATE INDEX i{k} ON t (a, b{k});\n"))
+        .collect();
+    let input = ReviewSchemaInput {
+        ddl: Some(ddl),
+        ..Default::default()
+    };
+    assert!(matches!(
+        review_with_budget(&input, 10_000),
+        Err(DecideError::TooLarge(m)) if m.contains("work limit")
+    ));
+}
