@@ -62,6 +62,8 @@ class MiniLM:
         self.w = load_file(str(model_dir / "model.safetensors"))
         self.tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tok.enable_truncation(MAX_PIECES)
+        # tokenizer.json pads to 128; this forward pass has no attention mask, so no padding.
+        self.tok.no_padding()
         self.heads = 12
 
     @staticmethod
