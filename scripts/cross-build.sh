@@ -39,7 +39,23 @@ for arg in "$@"; do
 done
 [[ ${#platforms[@]} -gt 0 ]] || platforms=(linux-x64 linux-arm64 win32-x64 darwin)
 
-tools="$(scripts/dist-tools.sh)" || die "could not install the cross-build tools (see above)"
+triple() {
+    case "$1" in
+        linux-x64) echo x86_64-unknown-linux-musl ;;
+        linux-arm64) echo aarch64-unknown-linux-musl ;;
+        win32-x64) echo x86_64-pc-windows-gnu ;;
+        darwin) echo universal2-apple-darwin ;;
+    esac
+}
+
+triples=()
+for platform in "${platforms[@]}"; do
+    case "$platform" in
+        darwin) triples+=(x86_64-apple-darwin aarch64-apple-darwin) ;;
+        *) triples+=("$(triple "$platform")") ;;
+    esac
+done
+tools="$(scripts/dist-tools.sh "${triples[@]}")" || die "could not install the cross-build tools (see above)"
 export PATH="$tools:$PATH"
 
 if [[ $fast == 1 ]]; then
@@ -50,15 +66,6 @@ fi
 mkdir -p dist/bin dist/wheels
 times=dist/build-times.tsv
 [[ -f "$times" ]] || printf 'platform\ttarget\tseconds\tprofile\n' >"$times"
-
-triple() {
-    case "$1" in
-        linux-x64) echo x86_64-unknown-linux-musl ;;
-        linux-arm64) echo aarch64-unknown-linux-musl ;;
-        win32-x64) echo x86_64-pc-windows-gnu ;;
-        darwin) echo universal2-apple-darwin ;;
-    esac
-}
 
 # Copy target/<triple>/release/<name><exe> to dist/bin/<platform>/.
 keep() {

