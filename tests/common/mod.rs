@@ -12,7 +12,12 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_backend-engineering-mcp");
 
 /// Spawn the server over stdio and initialize a real rmcp client against it.
 pub async fn connect() -> RunningService<RoleClient, ()> {
-    let mut command = tokio::process::Command::new(BIN);
+    connect_to(BIN).await
+}
+
+/// Spawn another build of the server (e.g. main's, to measure a change against it) and initialize.
+pub async fn connect_to(binary: &str) -> RunningService<RoleClient, ()> {
+    let mut command = tokio::process::Command::new(binary);
     command.env("RUST_LOG", "warn");
     let (transport, _stderr) = TokioChildProcess::builder(command)
         .stderr(Stdio::null())

