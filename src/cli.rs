@@ -230,13 +230,16 @@ fn run_decision<I, O, E>(
     decide: fn(&I) -> Result<O, E>,
 ) -> anyhow::Result<()>
 where
-    I: serde::de::DeserializeOwned,
+    I: serde::de::DeserializeOwned + schemars::JsonSchema,
     O: Serialize + std::fmt::Display,
     E: std::fmt::Display,
 {
-    let input: I = crate::input::from_json(serde_json::Value::Object(object))
-        .map_err(|e| usage(format!("invalid input {e}")))?;
-    let output = decide(&input).map_err(usage)?;
+    let decoded = crate::decode::decode::<I>(serde_json::Value::Object(object))
+        .map_err(|e| usage(format!("invalid input: {e}")))?;
+    for note in &decoded.notes {
+        eprintln!("note: {note}");
+    }
+    let output = decide(&decoded.input).map_err(usage)?;
     if args.json {
         print_json(&output)
     } else {

@@ -13,7 +13,7 @@ pub mod cli_review;
 pub mod clients;
 pub mod content;
 pub mod decide;
-pub mod input;
+pub mod decode;
 pub mod mcp;
 pub mod search;
 pub mod zh;

@@ -265,7 +265,8 @@ async fn plan_retries_refuses_a_non_idempotent_call_without_a_key() {
     assert_eq!(out["should_retry"], true);
     assert_eq!(out["schedule"].as_array().unwrap().len(), 3);
     assert_eq!(out["worst_case_total_ms"], 700);
-    let message = tool_error(
+    // Any other 4xx reads as http_4xx, and says so.
+    let out = verdict(
         call(
             &client,
             "plan_retries",
@@ -273,7 +274,111 @@ async fn plan_retries_refuses_a_non_idempotent_call_without_a_key() {
         )
         .await,
     );
-    assert!(message.contains("failure"), "{message}");
+    assert_eq!(out["failure"], "http_4xx");
+    assert_eq!(out["should_retry"], false);
+    assert!(out["input_notes"][0].as_str().unwrap().contains("http_4xx"));
+    client.cancel().await.unwrap();
+}
+
+/// The forgiving decoder through the binary: what a model writes is read as a person would, a count
+/// out of range is capped with a note, and everything wrong in a call comes back in one message.
+#[tokio::test]
+async fn near_misses_are_read_and_every_problem_is_named_at_once() {
+    let client = connect().await;
+    let out = verdict(
+        call(
+            &client,
+            "plan_retries",
+            json!({"failure": "Timeout", "idempotent": "true", "max_retries": "3"}),
+        )
+        .await,
+    );
+    assert_eq!(out["failure"], "timeout");
+    assert_eq!(out["schedule"].as_array().unwrap().len(), 3);
+    // A reference in any case, and a heading for its anchor.
+    let read = call(
+        &client,
+        "read_reference",
+        json!({"name": "Security.MD", "section": "Password storage"}),
+    )
+    .await;
+    assert_eq!(read.is_error, Some(false), "{:?}", read.content);
+    let read = read.structured_content.unwrap();
+    assert!(
+        read["uri"]
+            .as_str()
+            .unwrap()
+            .ends_with("security.md#password-storage"),
+        "{read}"
+    );
+    let out = verdict(
+        call(
+            &client,
+            "plan_retries",
+            json!({"failure": "HTTP 503", "idempotent": true, "max_retries": 12}),
+        )
+        .await,
+    );
+    assert_eq!(out["schedule"].as_array().unwrap().len(), 10);
+    assert!(
+        out["input_notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("capped at 10")
+    );
+    let out = verdict(
+        call(
+            &client,
+            "pick_scaling_strategy",
+            json!({"single_server_sufficient": "no", "bottleneck": "Data", "workload": "read-heavy", "db_cpu_percent": 90}),
+        )
+        .await,
+    );
+    assert_eq!(out["strategy"], "read-replicas-then-cache");
+    assert!(
+        out["input_notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("belongs in `metrics`")
+    );
+    let out = verdict(
+        call(
+            &client,
+            "plan_slo",
+            json!({"target_percent": "99.9%", "window_days": 30.0}),
+        )
+        .await,
+    );
+    assert_eq!(out["error_budget_minutes"], 43.2);
+    let out = verdict(
+        call(
+            &client,
+            "choose_api_style",
+            json!({"needs": "crud", "consumers": "Public"}),
+        )
+        .await,
+    );
+    assert_eq!(out["style"], "rest");
+    let message = tool_error(
+        call(
+            &client,
+            "plan_retries",
+            json!({"failure": "explode", "idempotent": "maybe", "bogus": 1}),
+        )
+        .await,
+    );
+    assert!(message.contains("3 problems"), "{message}");
+    for part in [
+        "`bogus` is not a field",
+        "`failure`: \\\"explode\\\"",
+        "`idempotent`",
+    ] {
+        assert!(message.contains(part), "{part} in {message}");
+    }
+    assert!(
+        !message.contains("f64") && !message.contains("variant"),
+        "{message}"
+    );
     client.cancel().await.unwrap();
 }
 

@@ -128,6 +128,19 @@ impl Document {
         self.sections.iter().find(|s| s.anchor == anchor)
     }
 
+    /// A section by anchor, or by what a person would write for it: the heading itself ("Password
+    /// storage"), the anchor in another case or with a leading `#`.
+    pub fn find_section(&self, given: &str) -> Option<&Section> {
+        let given = given.trim().trim_start_matches('#').trim();
+        self.section(given)
+            .or_else(|| self.section(&markdown::slugify(given)))
+            .or_else(|| {
+                self.sections
+                    .iter()
+                    .find(|s| s.title.eq_ignore_ascii_case(given))
+            })
+    }
+
     /// Size in bytes.
     pub fn size(&self) -> u64 {
         self.text.len() as u64
@@ -226,16 +239,20 @@ impl Skill {
     }
 
     /// A reference by file name (`security.md`), stem (`security`), path (`references/security.md`)
-    /// or URI (`skill://backend-engineering/references/security.md`), ignoring any `#anchor`.
+    /// or URI (`skill://backend-engineering/references/security.md`), in any case, ignoring any
+    /// `#anchor`.
     pub fn reference(&self, name: &str) -> Option<&Document> {
         let name = name.split('#').next().unwrap_or_default().trim();
         let name = name
             .strip_prefix(REFERENCES_URI_PREFIX)
             .or_else(|| name.strip_prefix("references/"))
-            .unwrap_or(name);
+            .unwrap_or(name)
+            .to_ascii_lowercase()
+            .replace([' ', '_'], "-");
+        let stem = name.strip_suffix(".md").unwrap_or(&name);
         self.references
             .iter()
-            .find(|d| d.name == name || d.name.strip_suffix(".md") == Some(name))
+            .find(|d| d.name.strip_suffix(".md").unwrap_or(&d.name) == stem)
     }
 
     /// Every served document: SKILL.md first, SKILL.zh.md, then the references.

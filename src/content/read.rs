@@ -96,12 +96,10 @@ pub fn get_skill(skill: &Skill, request: &GetSkillRequest) -> Result<GetSkillRes
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReadReferenceRequest {
-    /// The reference: a file name (`security.md`), its stem (`security`) or a URI from
-    /// `search_references` (`skill://backend-engineering/references/security.md#password-storage`; the
-    /// `#anchor` then selects the section).
+    /// A reference file (security.md, any case, .md optional) or a URI from search_references (its
+    /// #anchor picks the section).
     pub name: String,
-    /// Anchor of one section (e.g. `password-storage`); omit for the whole file. A section comes with
-    /// its subsections.
+    /// A section's anchor or heading, e.g. password-storage; omit for the whole file.
     #[serde(default)]
     pub section: Option<String>,
 }
@@ -171,7 +169,7 @@ pub fn read_reference(
         None => (doc.uri.clone(), doc.title.clone(), doc.text),
         Some(anchor) => {
             let section = doc
-                .section(anchor)
+                .find_section(anchor)
                 .ok_or_else(|| ReadError::UnknownSection {
                     reference: doc.name.clone(),
                     anchor: anchor.to_string(),

@@ -13,13 +13,9 @@ use super::common::{DecideError, NextQuestion, reference_uri};
 pub const TITLE: &str = "Choose an API style";
 
 /// When to call the tool and what it returns.
-pub const DESCRIPTION: &str = "Call this when designing or extending an API: choosing between REST, \
-GraphQL, gRPC, WebSockets and webhooks, or deciding pagination, versioning and rate limiting. Give the \
-needs (crud, flexible_queries, internal_high_performance, realtime_bidirectional, event_notification), \
-who consumes the API (public, internal or both) and the data set's shape. Returns the primary style \
-with any additional styles and why, the pagination scheme (with a next_cursor example), the versioning \
-scheme and the rate-limiting algorithm with its 429 response; when an answer is missing, returns the \
-next question.";
+pub const DESCRIPTION: &str = "Choose an API style (rest, graphql, grpc, websockets, webhooks) with \
+pagination, versioning and rate limiting, from what the API must do and who calls it. Returns the \
+style and why, or the next question.";
 
 /// Most entries accepted in `needs`.
 pub const MAX_NEEDS: usize = 32;
@@ -93,11 +89,9 @@ pub enum DataSetSize {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DataSet {
-    /// `small` or `large`.
     #[serde(default)]
     pub size: Option<DataSetSize>,
-    /// Are rows inserted or deleted while clients page through them (true), or is the list static
-    /// (false)?
+    /// Do rows change while clients page?
     #[serde(default)]
     pub changing: Option<bool>,
 }
@@ -106,16 +100,13 @@ pub struct DataSet {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChooseApiStyleInput {
-    /// What the API must do, any of: `crud`, `flexible_queries`, `internal_high_performance`,
-    /// `realtime_bidirectional`, `event_notification` (at most 32 entries; duplicates are ignored).
+    /// What the API must do (one or more).
     #[serde(default)]
     pub needs: Vec<ApiNeed>,
-    /// Who calls the API: `public` (third parties or your own browser/mobile apps: user-facing),
-    /// `internal` (only your own backend services) or `both`. Decides versioning and rate limiting.
+    /// Who calls it: public (third parties, your apps), internal (your services) or both.
     #[serde(default)]
     pub consumers: Option<Consumers>,
-    /// Shape of the listed collections: size (`small`/`large`) and whether rows change while clients
-    /// page. Decides cursor versus offset pagination; cursor when unknown.
+    /// The listed collections, for pagination (cursor when unknown).
     #[serde(default)]
     pub data_set: Option<DataSet>,
 }

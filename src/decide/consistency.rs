@@ -13,13 +13,9 @@ use super::common::{DecideError, NextQuestion, reference_uri};
 pub const TITLE: &str = "Plan data consistency across services";
 
 /// When to call the tool and what it returns.
-pub const DESCRIPTION: &str = "Call this when one business operation changes data in more than one place \
-(several services, a database plus a message broker, a database plus an external API) and you must \
-decide how to keep it consistent. Give strong_consistency_required, multi_step_process and complex_flow \
-(plus, if known, single_database, services_involved and the business steps). Returns the pattern \
-(acid-single-database, outbox, saga-choreography or saga-orchestration) with the reason, ordered \
-implementation steps (outbox table and relay loop, or a compensation per saga step) and pitfalls; when \
-an answer is missing, returns the next question instead.";
+pub const DESCRIPTION: &str = "Choose how to keep one business operation consistent: \
+acid-single-database, outbox (one database plus an email, event, webhook or call elsewhere) or a \
+saga. Returns the pattern, why and the steps, or the next question.";
 
 /// Most saga steps accepted in `steps`.
 pub const MAX_STEPS: usize = 50;
@@ -36,34 +32,30 @@ pub const COMPLEX_STEPS: usize = 5;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlanDataConsistencyInput {
-    /// Must every reader see the whole change at once, never a half-done state (e.g. a ledger debit and
-    /// credit)? `false` means eventual consistency (seconds of lag, visible intermediate states) is
-    /// acceptable.
+    /// Must every reader see all of the change at once (e.g. a ledger)? false: eventual is fine.
     #[serde(default)]
     pub strong_consistency_required: Option<bool>,
-    /// Is this a multi-step business process whose steps run in different services or over time (e.g.
-    /// place order -> reserve stock -> charge card -> ship), where a later step can fail after earlier
-    /// ones committed?
+    /// Do steps run in different services or over time, so a later one can fail after earlier ones
+    /// committed?
     #[serde(default)]
     pub multi_step_process: Option<bool>,
-    /// For multi-step processes: is the flow complex (many participants, branches, timeouts, steps that
-    /// must run in a strict order, a need to see the state of each run)? `false` means a short linear
-    /// chain of 2-3 services.
+    /// Many participants, branches, timeouts or strict order?
     #[serde(default)]
     pub complex_flow: Option<bool>,
-    /// Does all the data this operation changes live in ONE database (one ACID transaction can cover
-    /// it)?
+    /// Does all the data changed live in one database?
     #[serde(default)]
     pub single_database: Option<bool>,
-    /// How many services own data touched by the operation (1 to 1000). 1 implies one database boundary;
-    /// 4 or more marks a flow as complex when `complex_flow` is not given (rule of thumb).
+    /// How many services own data touched.
     #[serde(default)]
+    #[schemars(range(min = 1, max = 1000))]
     pub services_involved: Option<u32>,
-    /// The business steps in order, e.g. ["create order", "reserve inventory", "charge payment",
-    /// "ship order"] (at most 50, each at most 200 characters). Used to write the compensation for each
-    /// saga step; 5 or more marks a flow as complex when `complex_flow` is not given.
+    /// The business steps in order, e.g. ["reserve stock", "charge card"].
     #[serde(default)]
     pub steps: Option<Vec<String>>,
+    /// Must something outside the database happen reliably too: an email, a message to another
+    /// service, a webhook? Read from `steps` (send, email, notify, publish...) when not given.
+    #[serde(default)]
+    pub external_side_effect: Option<bool>,
 }
 
 /// The consistency pattern.
@@ -171,15 +163,27 @@ fn validate(input: &PlanDataConsistencyInput) -> Result<(), DecideError> {
             }
         }
     }
-    if input.multi_step_process == Some(false) && input.steps.as_ref().is_some_and(|s| s.len() > 1)
-    {
-        return Err(DecideError::InvalidInput(
-            "multi_step_process: false contradicts `steps` listing several business steps; set \
-             multi_step_process to true or drop `steps`"
-                .to_string(),
-        ));
-    }
     Ok(())
+}
+
+/// Leading verbs of a step that reaches outside the database (it cannot be rolled back with it).
+const EXTERNAL_VERBS: &[&str] = &[
+    "send", "email", "mail", "notify", "publish", "emit", "call", "post", "webhook", "enqueue",
+    "push", "sms", "text", "message", "invoke", "trigger",
+];
+
+/// Whether the operation has an effect outside the database: `external_side_effect`, or a step
+/// whose leading verb sends something out.
+fn external_effect(input: &PlanDataConsistencyInput) -> Option<(bool, &'static str)> {
+    if let Some(b) = input.external_side_effect {
+        return Some((b, "caller"));
+    }
+    let steps = input.steps.as_ref()?;
+    let external = steps.iter().any(|step| {
+        let first = step.split_whitespace().next().unwrap_or("").to_lowercase();
+        EXTERNAL_VERBS.contains(&first.as_str())
+    });
+    Some((external, "steps"))
 }
 
 /// Whether one ACID transaction can cover the data, from `single_database` or `services_involved`.
@@ -695,6 +699,33 @@ fn saga_plan(
     )
 }
 
+/// One database plus an email, a message or a webhook: the outbox. The data change and an outbox row
+/// commit in one transaction; a relay delivers the side effect afterwards, at least once.
+fn outbox_for_side_effect(
+    input: &PlanDataConsistencyInput,
+    path: &mut Vec<Decision>,
+    guarantee: &'static str,
+) -> Option<Plan> {
+    let (true, src) = external_effect(input)? else {
+        return None;
+    };
+    path.push(decision(
+        "Must something outside the database happen too (email, message, webhook)?",
+        "yes",
+        src,
+    ));
+    Some(Plan {
+        pattern: ConsistencyPattern::Outbox,
+        guarantee,
+        why: "The data lives in one database, but the operation also reaches outside it (an email, \
+              a message, a webhook), which no transaction can roll back. Change the data and insert \
+              an outbox row in the same ACID transaction; a relay sends the side effect after commit, \
+              at least once, so make the receiver dedupe on the event id. Never send from inside the \
+              transaction."
+            .to_string(),
+    })
+}
+
 /// Plans how to keep data consistent.
 pub fn plan_data_consistency(
     input: &PlanDataConsistencyInput,
@@ -715,6 +746,9 @@ pub fn plan_data_consistency(
     if strong {
         if let Some((true, src)) = one_db {
             path.push(decision("Does the data live in one database?", "yes", src));
+            if let Some(plan) = outbox_for_side_effect(input, &mut path, "strong") {
+                return Ok(plan_output(plan, path, input));
+            }
             let mut why =
                 "Strong consistency is required and all the data lives in one database: use \
                            one ACID transaction. It is the simplest and strongest option; nothing \
@@ -738,7 +772,18 @@ pub fn plan_data_consistency(
             ));
         }
         let Some(multi) = input.multi_step_process else {
-            return Ok(ask(q_multi_step(), path));
+            return Ok(plan_output(
+                Plan {
+                    pattern: ConsistencyPattern::AcidSingleDatabase,
+                    guarantee: "strong",
+                    why: "Strong consistency is required: keep the data that must change together in \
+                          one database and change it in one ACID transaction. If the steps run in \
+                          different services, say multi_step_process: true for a saga."
+                        .to_string(),
+                },
+                path,
+                input,
+            ));
         };
         path.push(decision(
             "Is it a multi-step business process?",
@@ -815,6 +860,9 @@ pub fn plan_data_consistency(
     }
     if let Some((true, src)) = one_db {
         path.push(decision("Does the data live in one database?", "yes", src));
+        if let Some(plan) = outbox_for_side_effect(input, &mut path, "eventual") {
+            return Ok(plan_output(plan, path, input));
+        }
         return Ok(plan_output(
             Plan {
                 pattern: ConsistencyPattern::AcidSingleDatabase,
@@ -933,8 +981,23 @@ mod tests {
         let cases = [
             (
                 json!({"strong_consistency_required": true}),
+                Some("acid-single-database"),
                 None,
-                Some("multi_step_process"),
+            ),
+            (
+                json!({"strong_consistency_required": false, "multi_step_process": false, "single_database": true, "steps": ["update inventory", "send confirmation email"]}),
+                Some("outbox"),
+                None,
+            ),
+            (
+                json!({"strong_consistency_required": true, "single_database": true, "external_side_effect": true}),
+                Some("outbox"),
+                None,
+            ),
+            (
+                json!({"strong_consistency_required": false, "multi_step_process": false, "single_database": true, "external_side_effect": false}),
+                Some("acid-single-database"),
+                None,
             ),
             (
                 json!({"strong_consistency_required": true, "multi_step_process": false}),
@@ -1190,10 +1253,6 @@ mod tests {
             (json!({"steps": [" "]}), "steps[0]"),
             (json!({"steps": ["ok", long]}), "steps[1]"),
             (json!({"steps": many}), "steps"),
-            (
-                json!({"multi_step_process": false, "steps": ["a", "b"]}),
-                "multi_step_process",
-            ),
         ];
         for (json, field) in cases {
             let input: PlanDataConsistencyInput = serde_json::from_value(json.clone()).unwrap();
@@ -1244,6 +1303,7 @@ mod tests {
             single in any::<Option<bool>>(),
             services in proptest::option::of(prop_oneof![0u32..10, any::<u32>()]),
             steps in proptest::option::of(proptest::collection::vec(".{0,40}", 0..8)),
+            external in any::<Option<bool>>(),
         ) {
             let input = PlanDataConsistencyInput {
                 strong_consistency_required: strong,
@@ -1252,6 +1312,7 @@ mod tests {
                 single_database: single,
                 services_involved: services,
                 steps,
+                external_side_effect: external,
             };
             if let Ok(out) = plan_data_consistency(&input) {
                 prop_assert!(out.pattern.is_some() != out.next_question.is_some());

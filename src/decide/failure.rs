@@ -13,12 +13,9 @@ use super::common::{DecideError, reference_uri};
 pub const TITLE: &str = "Plan retries for a failed call";
 
 /// When to call the tool and what it returns.
-pub const DESCRIPTION: &str = "Call when a call to another service or database can fail and you must \
-decide whether and how to retry it: give the kind of failure, whether the operation is idempotent or \
-carries an idempotency key, and optionally the retry count, delays and the caller's deadline. Returns \
-should_retry with the rule applied, the exponential-backoff-with-full-jitter schedule as delay ranges, \
-the worst-case total against the deadline, the timeout to set, circuit-breaker settings and \
-idempotency-key advice.";
+pub const DESCRIPTION: &str = "Plan retries for a failed call: whether to retry, the exponential \
+backoff with full jitter, the worst case against the deadline, the timeout, circuit breaker and \
+idempotency key. Give the failure and whether the operation is idempotent.";
 
 /// Retries when `max_retries` is absent.
 pub const DEFAULT_MAX_RETRIES: u32 = 3;
@@ -112,39 +109,30 @@ impl FailureKind {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlanRetriesInput {
-    /// Required. Whether doing the operation twice has the same effect as doing it once (GET, PUT,
-    /// DELETE, or a write keyed so that a repeat is a no-op). POST that creates or charges is not.
+    /// Does doing it twice equal doing it once (GET, PUT, DELETE; not a POST that creates or
+    /// charges)?
     pub idempotent: bool,
-    /// Whether the call carries an idempotency key the server deduplicates on (e.g. an
-    /// `Idempotency-Key` header), which makes a non-idempotent call safe to retry. Default false.
+    /// Does the call carry an idempotency key the server dedupes on?
     #[serde(default)]
     pub has_idempotency_key: bool,
-    /// Required. The failure seen: `timeout`, `connection_error`, `http_429`, `http_500`, `http_502`,
-    /// `http_503`, `http_504` or `http_4xx` (any other 4xx).
+    /// What failed; http_4xx is any other 4xx.
     pub failure: FailureKind,
-    /// Retries after the first attempt. Default 3. Accepted 0 to 10; the skill caps retries at 3-5 and
-    /// the tool warns above 5.
+    /// Retries after the first attempt. Default 3.
     #[serde(default)]
+    #[schemars(range(max = 10))]
     pub max_retries: Option<u32>,
-    /// Base of the exponential backoff in milliseconds: retry n waits up to base * 2^(n-1). Default
-    /// 100. Accepted 1 to 600000.
+    /// Backoff base, ms. Default 100.
     #[serde(default)]
     pub base_delay_ms: Option<u64>,
-    /// Cap on a single backoff delay in milliseconds. Default 20000. Accepted 1 to 600000, and at
-    /// least `base_delay_ms`.
+    /// Cap on one delay, ms. Default 20000.
     #[serde(default)]
     pub max_delay_ms: Option<u64>,
-    /// The caller's overall deadline in milliseconds (its own timeout): every attempt and delay must
-    /// fit inside it. Accepted 1 to 86400000 (24 h).
+    /// The caller's own deadline.
     #[serde(default)]
     pub deadline_ms: Option<u64>,
-    /// The Retry-After the server sent with a 429 or 503, in milliseconds; each delay is at least this
-    /// (the jitter is added on top). Accepted 0 to 86400000. Ignored (with a warning) for other
-    /// failures.
+    /// Retry-After of a 429 or 503.
     #[serde(default)]
     pub retry_after_ms: Option<u64>,
-    /// Timeout of one attempt in milliseconds, if already set. Accepted 1 to 3600000 (1 h). When
-    /// absent and `deadline_ms` is given, the tool derives one that fits the deadline.
     #[serde(default)]
     pub per_attempt_timeout_ms: Option<u64>,
 }

@@ -12,12 +12,9 @@ use super::common::{DecideError, NextQuestion, reference_uri};
 pub const TITLE: &str = "Plan an SLO: error budget and burn-rate alerts";
 
 /// When to call the tool and what it returns.
-pub const DESCRIPTION: &str = "Call when defining an SLO or setting up alerting for a service, before \
-writing any alert rule. Give the SLO target in percent (e.g. 99.9) and optionally the window in days \
-(default 30), the request volume and the SLI. Returns the error budget (fraction, percent, minutes and \
-requests) and the multiwindow multi-burn-rate alerts (page and ticket) scaled to the window: burn rate, \
-long and short windows, error-rate threshold, time to budget exhaustion and an example Prometheus \
-expression.";
+pub const DESCRIPTION: &str = "Plan an SLO: the error budget and the multiwindow burn-rate alerts \
+(page and ticket) with Prometheus expressions, from the target and window. Call before writing any \
+alert rule.";
 
 /// Window used when `window_days` is absent (the SRE Workbook's figures are for 30 days).
 pub const DEFAULT_WINDOW_DAYS: u32 = 30;
@@ -43,25 +40,19 @@ pub const REQUESTS_METRIC: &str = "slo_requests_total";
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlanSloInput {
-    /// Required. The SLO target: the percentage of good events over the window, e.g. 99.9. Accepted:
-    /// greater than 50 and at most 99.99999. 100 is rejected: a 100% SLO has no error budget, so every
-    /// single failure breaks it and no burn-rate alert can be computed.
+    /// Target, percent of good events, e.g. 99.9 (above 50, below 100).
     pub target_percent: f64,
-    /// The SLO window in days (rolling). Default 30, the window the SRE Workbook's burn rates are
-    /// computed for; 28 is also common. Accepted: 1 to 365.
+    /// Rolling window, days. Default 30.
     #[serde(default)]
+    #[schemars(range(min = 1, max = 365))]
     pub window_days: Option<u32>,
-    /// Number of requests (events) the SLI counts over one whole window, to express the budget in
-    /// requests. Accepted: 0 to 10^15. Give this or `requests_per_second`, not both.
+    /// Requests per window, for the budget in requests.
     #[serde(default)]
     pub requests_per_window: Option<u64>,
-    /// Average request rate, in requests per second, to express the budget in requests. Accepted: 0 to
-    /// 10^9. Give this or `requests_per_window`, not both.
+    /// Or the average requests per second.
     #[serde(default)]
     pub requests_per_second: Option<f64>,
-    /// What counts as a good event, e.g. "latency < 200ms" or "HTTP status is not 5xx". At most 500
-    /// characters. Used in the SLO statement; the alert expressions assume a counter of events that
-    /// violate it.
+    /// What counts as good, e.g. "latency < 200 ms".
     #[serde(default)]
     pub sli: Option<String>,
 }

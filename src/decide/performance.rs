@@ -12,12 +12,9 @@ use super::common::{DecideError, NextQuestion, reference_uri};
 pub const TITLE: &str = "Diagnose a performance problem";
 
 /// When to call the tool and what it returns.
-pub const DESCRIPTION: &str = "Call when a service or endpoint is slow (high latency, timeouts, a \
-database under pressure) before changing code or adding hardware. Give whatever symptoms and metrics \
-you have (CPU, memory, I/O, network, slow queries, N+1, pool usage, dependency latency, profiling); \
-all fields are optional. Returns the five-step checklist in the skill's order with a verdict per step \
-(problem, ok or unknown) and the evidence, fixes for each problem, and the step to act on or measure \
-next.";
+pub const DESCRIPTION: &str = "Diagnose slowness with the five-step checklist in its order: \
+metrics, slow queries, connection pools, dependencies, then profiling. Give what you measured; \
+returns a verdict per step and the step to act on, or what to measure next.";
 
 /// Host CPU at or above this (sustained) is saturated.
 pub const CPU_SATURATED_PERCENT: f64 = 85.0;
@@ -65,76 +62,56 @@ impl SlowQueries {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DiagnosePerformanceInput {
-    /// The symptom in words, e.g. "checkout p99 went from 300 ms to 4 s after the sale started". At
-    /// most 2000 characters; echoed in the report, not interpreted.
+    /// The symptom in words (echoed, not interpreted).
     #[serde(default)]
     pub symptom: Option<String>,
-    /// The slow endpoint's p99 latency in milliseconds (0 to 3600000); used to judge whether a
-    /// dependency dominates it.
+    /// The slow endpoint's p99, ms.
     #[serde(default)]
     pub p99_latency_ms: Option<f64>,
-    /// CPU use of the application hosts in percent of all cores (0 to 100), sustained over the slow
-    /// period. 85 or more is saturated.
     #[serde(default)]
     pub cpu_percent: Option<f64>,
-    /// Memory use of the application hosts in percent (0 to 100). 90 or more is memory pressure.
     #[serde(default)]
     pub memory_percent: Option<f64>,
-    /// CPU time spent waiting for I/O, in percent (0 to 100; `wa` in top or vmstat). 20 or more is
-    /// I/O bound.
+    /// I/O wait (`wa` in top), percent.
     #[serde(default)]
     pub io_wait_percent: Option<f64>,
-    /// Disk utilisation in percent (0 to 100; `%util` in iostat). 80 or more is saturated.
+    /// Disk `%util` (iostat), percent.
     #[serde(default)]
     pub disk_util_percent: Option<f64>,
-    /// Whether the network is saturated (interface at its bandwidth, drops or retransmits).
+    /// Is the network saturated (bandwidth, drops, retransmits)?
     #[serde(default)]
     pub network_saturated: Option<bool>,
-    /// CPU use of the database server in percent (0 to 100). 85 or more is saturated, and is almost
-    /// always caused by queries.
     #[serde(default)]
     pub db_cpu_percent: Option<f64>,
-    /// Whether the slow query log shows slow queries for the slow path: true/false or a count (0 =
-    /// none).
+    /// Slow query log entries for the slow path: true/false or a count.
     #[serde(default)]
     pub slow_queries: Option<SlowQueries>,
-    /// Whether EXPLAIN or the slow query log shows full table scans (Seq Scan on a large table, type
-    /// ALL in MySQL).
+    /// Does EXPLAIN show full table scans?
     #[serde(default)]
     pub full_table_scans: Option<bool>,
-    /// Whether the slow path runs one query per row of a previous result (the N+1 pattern).
+    /// One query per row of a previous result (N+1)?
     #[serde(default)]
     pub n_plus_one: Option<bool>,
-    /// Average number of database queries per request on the slow path (0 to 1000000). More than 10
-    /// smells of N+1.
     #[serde(default)]
     pub queries_per_request: Option<f64>,
-    /// Connections of the pool in use at peak (0 to `pool_size`).
     #[serde(default)]
     pub pool_in_use: Option<u32>,
-    /// Size of the connection pool (1 to 1000000). In use at 90% or more of it is exhausted.
     #[serde(default)]
     pub pool_size: Option<u32>,
-    /// Time requests wait to get a connection from the pool, in milliseconds (0 to 3600000). Any
-    /// wait means the pool is exhausted.
     #[serde(default)]
     pub pool_wait_ms: Option<f64>,
-    /// Whether connections leak (checked out and never returned: in-use count that only grows, leak
-    /// detector warnings, idle-in-transaction sessions).
+    /// Do connections leak (never returned)?
     #[serde(default)]
     pub connection_leaks: Option<bool>,
-    /// p99 latency of the slowest downstream dependency on the slow path, in milliseconds (0 to
-    /// 3600000). Compared with `p99_latency_ms`: 50% of it or more means the dependency dominates.
+    /// p99 of the slowest downstream call, ms.
     #[serde(default)]
     pub dependency_p99_ms: Option<f64>,
-    /// Whether a downstream service the slow path calls is slow (its latency rose with yours).
     #[serde(default)]
     pub dependency_slow: Option<bool>,
-    /// Whether the application code has been profiled (CPU or heap profile) under the slow workload.
+    /// Has the code been profiled under the slow load?
     #[serde(default)]
     pub profiled: Option<bool>,
-    /// Whether that profile found a hot spot in the application code (one function, allocation or
-    /// lock taking most of the time). Requires `profiled` not false.
+    /// Did the profile find a hot spot?
     #[serde(default)]
     pub profile_hotspot: Option<bool>,
 }

@@ -13,12 +13,9 @@ use super::common::{DecideError, NextQuestion, reference_uri};
 pub const TITLE: &str = "Pick a scaling strategy";
 
 /// When to call the tool and what it returns.
-pub const DESCRIPTION: &str = "Call this when a service is running out of capacity or someone proposes \
-replicas, caches, sharding or microservices. Give the decision tree's answers (single_server_sufficient, \
-bottleneck, workload) and/or measured metrics (CPU, I/O, read:write ratio, whether a bigger instance \
-exists). Returns the strategy (vertical, horizontal-stateless, read-replicas-then-cache or shard), the \
-path walked with the reason and source of each answer, ordered next steps and a microservices verdict; \
-when an answer is missing and the metrics cannot settle it, returns the next question to ask instead.";
+pub const DESCRIPTION: &str = "Pick a scaling strategy (vertical, horizontal-stateless, \
+read-replicas-then-cache, shard) from the decision tree's answers and/or peak metrics. Returns the \
+strategy and the path, or the open question. Give `needs` for a microservices verdict.";
 
 /// Sustained peak CPU (percent of all cores) at or above which a tier counts as saturated.
 pub const CPU_HOT_PERCENT: f64 = 70.0;
@@ -60,44 +57,32 @@ pub enum Workload {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScalingMetrics {
-    /// Application servers' CPU at sustained peak, percent of all cores (0-100). 70 or more counts as
-    /// saturated.
     #[serde(default)]
     pub app_cpu_percent: Option<f64>,
-    /// Application servers' memory use at sustained peak, percent (0-100). 85 or more counts as saturated.
     #[serde(default)]
     pub app_memory_percent: Option<f64>,
-    /// Database server's CPU at sustained peak, percent of all cores (0-100). 70 or more counts as
-    /// saturated.
     #[serde(default)]
     pub db_cpu_percent: Option<f64>,
-    /// Database disk I/O utilisation at sustained peak, percent (0-100). 80 or more counts as saturated.
     #[serde(default)]
     pub db_io_percent: Option<f64>,
-    /// Database storage used, percent of the largest disk you can attach (0-100). 80 or more is
-    /// flagged: replicas copy the whole data set and do not relieve it.
+    /// Database storage used, percent of the largest disk.
     #[serde(default)]
     pub db_storage_percent: Option<f64>,
-    /// Reads per write on the database (e.g. 20 means 20 reads for every write; 0 to 1e9). 10 or more
-    /// counts as read-heavy, 2 or less as write-heavy; in between the tool asks.
+    /// Reads per write, e.g. 20.
     #[serde(default)]
     pub read_write_ratio: Option<f64>,
-    /// Whether a larger instance (more cores, memory, IOPS) is still available to move the saturated tier
-    /// to. Saturated with a larger instance available means: scale up first.
+    /// Is a bigger instance available?
     #[serde(default)]
     pub larger_instance_available: Option<bool>,
-    /// Load growth, percent per month (-100 to 1000). Used to estimate how many months remain before the
-    /// busiest tier crosses its threshold.
+    /// Load growth, percent per month.
     #[serde(default)]
     pub growth_percent_per_month: Option<f64>,
-    /// Measured p99 latency in milliseconds (0 to 10,000,000).
     #[serde(default)]
     pub p99_latency_ms: Option<f64>,
-    /// Latency objective for p99 in milliseconds (0 to 10,000,000). Latency over the objective while
-    /// nothing is saturated points to a performance problem, not a capacity one.
+    /// p99 latency objective, ms.
     #[serde(default)]
     pub latency_slo_ms: Option<f64>,
-    /// Current replication lag of read replicas in seconds, if replicas exist (0 to 1,000,000).
+    /// Read replicas' lag, seconds.
     #[serde(default)]
     pub replica_lag_seconds: Option<f64>,
 }
@@ -106,15 +91,13 @@ pub struct ScalingMetrics {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MicroserviceNeeds {
-    /// Parts of the system must be deployed on their own schedule (e.g. payments ships weekly under
-    /// audit while the catalogue ships hourly).
+    /// Parts must deploy on their own schedule.
     #[serde(default)]
     pub independent_deployments: Option<bool>,
-    /// Components need very different scaling (e.g. image processing needs 50 CPU-heavy workers while
-    /// the rest needs 2 small instances).
+    /// Parts need very different scaling.
     #[serde(default)]
     pub different_scaling_profiles: Option<bool>,
-    /// Separate teams own separate business domains and block each other in one codebase.
+    /// Separate teams own separate domains and block each other.
     #[serde(default)]
     pub team_boundaries: Option<bool>,
 }
@@ -123,21 +106,19 @@ pub struct MicroserviceNeeds {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PickScalingStrategyInput {
-    /// Can one server (after optimising, on the largest instance you can get) carry the peak load with
-    /// headroom? An explicit answer wins over metrics.
+    /// Can one server, optimised and at its largest size, carry the peak with headroom?
     #[serde(default)]
     pub single_server_sufficient: Option<bool>,
-    /// Once one server is not enough: does the application tier (`compute`) or the database (`data`)
-    /// run out first? An explicit answer wins over metrics.
+    /// What runs out first: the app tier (compute) or the database (data)?
     #[serde(default)]
     pub bottleneck: Option<Bottleneck>,
-    /// For a data bottleneck: `read_heavy` or `write_heavy`. An explicit answer wins over metrics.
+    /// For a data bottleneck: read_heavy (10+ reads per write) or write_heavy.
     #[serde(default)]
     pub workload: Option<Workload>,
-    /// Measured metrics, used to answer the questions above when they are left out.
+    /// Sustained-peak measurements; they answer the questions left out.
     #[serde(default)]
     pub metrics: Option<ScalingMetrics>,
-    /// Which microservice criteria hold, for the microservices verdict.
+    /// Microservice criteria that hold (asks for the microservices verdict).
     #[serde(default)]
     pub needs: Option<MicroserviceNeeds>,
 }

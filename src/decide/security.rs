@@ -13,12 +13,9 @@ use super::common::{DecideError, NextQuestion, reference_uri};
 pub const TITLE: &str = "Audit a service against the minimum security checklist";
 
 /// When to call the tool and what it returns.
-pub const DESCRIPTION: &str = "Call this when building or reviewing a backend service's security: \
-describe how it authenticates users and other services, stores passwords, authorizes requests, \
-validates input, builds SQL, keeps and rotates secrets, and encrypts traffic (every field optional). \
-Returns pass, fail or unknown for each item of the skill's minimum checklist with the finding, the fix \
-and the reference to read, a summary with the overall verdict and the items to fix first, and the \
-questions that would settle the unknown items.";
+pub const DESCRIPTION: &str = "Audit a service against the minimum security checklist \
+(authentication, passwords, authorization, input, SQL, secrets, TLS). Every field optional; returns \
+the failures first with fixes, then the unknowns as questions.";
 
 /// bcrypt cost (work factor) below which password hashing fails (OWASP Password Storage Cheat Sheet).
 pub const BCRYPT_MIN_COST: u32 = 10;
@@ -161,53 +158,42 @@ pub enum Transport {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AuditSecurityInput {
-    /// How end users authenticate: `oauth2_oidc`, `session_password`, `custom`, `none` or
-    /// `not_applicable` (no end user calls this service).
+    /// How end users log in (not_applicable: no end users).
     #[serde(default)]
     pub user_authentication: Option<UserAuthentication>,
-    /// How services authenticate to each other: `api_keys_hmac`, `mtls`, `oauth2_client_credentials`,
-    /// `shared_secret_plain`, `none` or `not_applicable`.
+    /// How services authenticate to each other.
     #[serde(default)]
     pub service_authentication: Option<ServiceAuthentication>,
-    /// How stored passwords are hashed: `argon2id`, `bcrypt`, `scrypt`, `pbkdf2`, `sha256`, `md5`,
-    /// `plaintext` or `none_stored`.
+    /// How stored passwords are hashed (none_stored: no passwords).
     #[serde(default)]
     pub password_hashing: Option<PasswordHashing>,
-    /// bcrypt cost factor (4 to 31), when password_hashing is bcrypt. 10 or more passes.
     #[serde(default)]
     pub bcrypt_cost: Option<u32>,
-    /// Argon2id memory in KiB (8 to 4,194,304), when password_hashing is argon2id. OWASP minimum: 19,456
-    /// KiB (19 MiB) with 2 iterations, or an equivalent configuration.
     #[serde(default)]
     pub argon2_memory_kib: Option<u32>,
-    /// Argon2id iterations (time cost, 1 to 1000), when password_hashing is argon2id.
     #[serde(default)]
     pub argon2_iterations: Option<u32>,
-    /// PBKDF2-HMAC-SHA256 iterations (1 to 100,000,000), when password_hashing is pbkdf2. 600,000 or
-    /// more passes.
     #[serde(default)]
     pub pbkdf2_iterations: Option<u32>,
-    /// Where authorization is enforced: `middleware_default_deny`, `per_handler`, `edge_only` or
-    /// `none`.
+    /// Where permissions are enforced.
     #[serde(default)]
     pub authorization: Option<Authorization>,
-    /// Are permissions checked on every request (true), or once, e.g. at login or when a session starts
-    /// (false)?
+    /// Checked on every request, not once per session?
     #[serde(default)]
     pub authorization_checked_every_request: Option<bool>,
-    /// How input is validated at system boundaries: `allowlist`, `blocklist` or `none`.
+    /// How input is validated at the boundaries.
     #[serde(default)]
     pub input_validation: Option<InputValidation>,
-    /// How SQL is built: `parameterized`, `orm`, `string_concatenation` or `not_applicable`.
+    /// How SQL is built.
     #[serde(default)]
     pub sql: Option<SqlAccess>,
-    /// Where secrets live: `secrets_manager`, `env_vars`, `config_file` or `in_git`.
+    /// Where secrets live.
     #[serde(default)]
     pub secrets: Option<SecretsStorage>,
-    /// Are secrets rotated on a regular schedule (and immediately after a suspected leak)?
+    /// Are secrets rotated on a schedule?
     #[serde(default)]
     pub secret_rotation: Option<bool>,
-    /// Where traffic is encrypted: `tls_everywhere`, `tls_at_edge_only` or `none`.
+    /// Where traffic is encrypted.
     #[serde(default)]
     pub transport: Option<Transport>,
 }
@@ -1618,8 +1604,11 @@ mod tests {
         let schema = serde_json::to_value(schemars::schema_for!(AuditSecurityInput)).unwrap();
         let props = schema["properties"].as_object().unwrap();
         assert_eq!(props.len(), 14);
+        // The hashing parameters are named for what they hold (bcrypt_cost, argon2_memory_kib...);
+        // every other field says what it asks.
         for (k, v) in props {
-            assert!(v["description"].is_string(), "{k}");
+            let numeric = v["type"] == "integer" || v["type"][0] == "integer";
+            assert!(numeric || v["description"].is_string(), "{k}");
         }
     }
 

@@ -27,13 +27,11 @@ use tools::{Context, ToolEntry};
 pub const SERVER_NAME: &str = "backend-engineering-mcp";
 
 /// Short, imperative instructions sent at initialize.
-pub const INSTRUCTIONS: &str = "Use this server for any backend engineering work: database schemas and \
-migrations, scaling, observability and SLOs, performance diagnosis, security, API design, retries and \
-partial failures, data consistency. Load the skill first (prompt `backend-engineering`, resource \
-skill://backend-engineering/SKILL.md, or tool get_skill). For a concrete decision call the matching tool: \
-review_schema, pick_scaling_strategy, plan_slo, diagnose_performance, audit_security, choose_api_style, \
-plan_retries, plan_data_consistency. For details call search_references and read only the sections it \
-returns; do not load whole references unless needed.";
+pub const INSTRUCTIONS: &str = "Backend engineering help. For a concrete decision call its tool: \
+review_schema (schemas, migrations), pick_scaling_strategy, plan_slo, diagnose_performance, audit_security, \
+choose_api_style, plan_retries, plan_data_consistency. For any other question call search_references and \
+read only the sections it returns (read_reference). Load the whole skill (get_skill, or the \
+backend-engineering prompt) only for broad design work.";
 
 struct Inner {
     context: Context,

@@ -36,10 +36,27 @@ impl ToolEntry {
     }
 }
 
-/// A tool result carrying `structuredContent` and a human-readable text block.
-pub fn success<O: Serialize>(output: &O, text: String) -> CallToolResult {
+/// A tool result carrying `structuredContent` and a human-readable text block. With `prune`, the
+/// structured result leaves out `null`s and empty lists (the decision tools' results are read by
+/// models that see only the JSON). `notes` say how the arguments were read, in both forms.
+pub fn success<O: Serialize>(
+    output: &O,
+    text: String,
+    notes: &[String],
+    prune: bool,
+) -> CallToolResult {
     match serde_json::to_value(output) {
-        Ok(value) => {
+        Ok(mut value) => {
+            if prune {
+                super::schema::prune(&mut value);
+            }
+            let mut text = text;
+            if !notes.is_empty() {
+                if let serde_json::Value::Object(object) = &mut value {
+                    object.insert("input_notes".into(), notes.into());
+                }
+                text = format!("Arguments read as: {}\n\n{text}", notes.join("; "));
+            }
             let mut result = CallToolResult::structured(value);
             result.content = vec![ContentBlock::text(text)];
             result
@@ -54,7 +71,13 @@ pub fn error(message: impl Into<String>) -> CallToolResult {
 }
 
 /// Describe one tool: typed input `I`, typed output `O`, and a pure function between them.
-fn entry<I, O, E, F>(name: &'static str, title: &str, description: &str, run: F) -> ToolEntry
+fn entry<I, O, E, F>(
+    name: &'static str,
+    title: &str,
+    description: &str,
+    prune: bool,
+    run: F,
+) -> ToolEntry
 where
     I: DeserializeOwned + JsonSchema + 'static,
     O: Serialize + JsonSchema + 'static,
@@ -74,24 +97,28 @@ where
         );
     let mut input_schema = (*tool.input_schema).clone();
     super::schema::make_portable(&mut input_schema, super::schema::Side::Input);
+    super::schema::make_compact(&mut input_schema);
     tool.input_schema = std::sync::Arc::new(input_schema);
     if let Some(output) = tool.output_schema.as_deref() {
         let mut output_schema = output.clone();
         super::schema::make_portable(&mut output_schema, super::schema::Side::Output);
+        super::schema::make_compact_output(&mut output_schema, prune);
+        if let Some(serde_json::Value::Object(properties)) = output_schema.get_mut("properties") {
+            properties.insert(
+                "input_notes".into(),
+                serde_json::json!({"type": "array", "items": {"type": "string"}}),
+            );
+        }
         tool.output_schema = Some(std::sync::Arc::new(output_schema));
     }
     let handler: Handler = Box::new(move |context, arguments| {
         let value = serde_json::Value::Object(arguments);
-        let input: I = match crate::input::from_json(value) {
-            Ok(input) => input,
-            Err(e) => {
-                return error(format!(
-                    "invalid arguments for {name}: {e}. See the tool's inputSchema for the fields and their types."
-                ));
-            }
+        let decoded = match crate::decode::decode::<I>(value) {
+            Ok(decoded) => decoded,
+            Err(e) => return error(format!("{name}: {e}")),
         };
-        match run(context, &input) {
-            Ok((output, text)) => success(&output, text),
+        match run(context, &decoded.input) {
+            Ok((output, text)) => success(&output, text, &decoded.notes, prune),
             Err(e) => error(format!("{name}: {e}")),
         }
     });
@@ -110,12 +137,20 @@ where
     O: Serialize + JsonSchema + Display + 'static,
     E: Display + 'static,
 {
-    entry(name, title, description, move |_: &Context, input: &I| {
-        run(input).map(|output| {
-            let text = output.to_string();
-            (output, text)
-        })
-    })
+    // review_schema's result keeps its shape (its lists are part of its own contract).
+    let prune = name != "review_schema";
+    entry(
+        name,
+        title,
+        description,
+        prune,
+        move |_: &Context, input: &I| {
+            run(input).map(|output| {
+                let text = output.to_string();
+                (output, text)
+            })
+        },
+    )
 }
 
 /// Every tool, in the order `tools/list` serves them.
@@ -124,9 +159,10 @@ pub fn registry() -> Vec<ToolEntry> {
         entry(
             "get_skill",
             "Get the backend-engineering skill",
-            "Return the full backend-engineering skill (SKILL.md): principles, the eight common tasks with \
-             their decision rules, anti-patterns and the reference index. Call it first when the client \
-             does not load prompts or resources, before any backend design, review or debugging work.",
+            "The whole backend-engineering skill (SKILL.md, about 4k tokens): principles, the eight tasks' \
+             decision rules, anti-patterns, the reference index. For one question, search_references \
+             is cheaper.",
+            false,
             |ctx: &Context, input: &GetSkillRequest| {
                 read::get_skill(ctx.skill, input).map(|out| {
                     let text = out.text.clone();
@@ -137,11 +173,10 @@ pub fn registry() -> Vec<ToolEntry> {
         entry(
             "search_references",
             "Search the backend-engineering references",
-            "Find the reference sections that answer a backend question (schema design, indexing, \
-             migrations, scaling, caching, observability, SLOs, performance, security, API design, \
-             retries, sagas...). Plain words or code identifiers. Returns the best section's full text \
-             and snippets of the next ones (with URIs for read_reference); says \"no good match\" \
-             with the closest headings when nothing fits.",
+            "Find the reference sections that answer a backend question (schemas, migrations, scaling, \
+             caching, SLOs, performance, security, APIs, retries, sagas), in plain words or code \
+             identifiers. Returns the best section's text and snippets of the next, or \"no good match\".",
+            false,
             |ctx: &Context, input: &SearchRequest| {
                 ctx.index
                     .get()
@@ -155,9 +190,9 @@ pub fn registry() -> Vec<ToolEntry> {
         entry(
             "read_reference",
             "Read a backend-engineering reference",
-            "Read one reference document of the backend-engineering skill, whole or one section by anchor \
-             (or by a URI returned from search_references), with the list of its sections. Prefer a \
-             section: whole files are several thousand words.",
+            "Read one section of a reference (by anchor, heading or a URI from search_references), or a \
+             whole reference (thousands of words), with the list of its sections.",
+            false,
             |ctx: &Context, input: &ReadReferenceRequest| {
                 read::read_reference(ctx.skill, input).map(|out| {
                     let text = out.text.clone();

@@ -92,21 +92,18 @@ impl From<tantivy::TantivyError> for SearchError {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SearchRequest {
-    /// What you need, in plain words or code identifiers (e.g. "add a NOT NULL column without
-    /// downtime", "HikariConfig maximumPoolSize"). At most 1,000 characters; any text is accepted.
+    /// What you need, in plain words or code identifiers.
     pub query: String,
-    /// How many sections to return, 1 to 20 (default 5).
+    /// Sections to return, 1 to 20. Default 5.
     #[serde(default)]
     pub limit: Option<i64>,
-    /// Only search this reference (file name such as `security.md`, or its stem `security`).
+    /// Only this reference, e.g. security.md.
     #[serde(default)]
     pub reference: Option<String>,
-    /// Budget for the full section texts returned, in estimated tokens (bytes / 4), 1 to 50,000
-    /// (default 4,000).
+    /// Token budget for the section texts. Default 4000.
     #[serde(default)]
     pub max_tokens: Option<i64>,
-    /// How many of the best hits carry their full section text, 0 to 20 (default 1); the others
-    /// carry a snippet. Texts stay within `max_tokens`.
+    /// Hits with their full text, 0 to 20. Default 1.
     #[serde(default)]
     pub full_texts: Option<i64>,
 }

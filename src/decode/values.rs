@@ -1,0 +1,249 @@
+//! Reading a value the way a person would: a fixed-set string in any case and with `-`, spaces or
+//! `_`, a well-known synonym, a unique leading word; booleans and numbers written as text.
+
+/// How a fixed-set value was matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Matched<'v> {
+    /// The accepted value, only written differently (case, separators): no note needed.
+    Spelling(&'v str),
+    /// A synonym or a unique leading word: worth a note.
+    Reading(&'v str),
+    /// Several values fit; the given text is ambiguous.
+    Ambiguous(Vec<&'v str>),
+    /// Nothing fits.
+    None,
+}
+
+/// Lower case, runs of `-`, `.`, `/`, spaces and `_` turned into one `_`, no `_` at the ends.
+pub fn canonical(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.trim().chars() {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if matches!(c, '-' | '_' | ' ' | '.' | '/' | '\t') && !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    out.trim_matches('_').to_string()
+}
+
+/// Well-known other names, as (what people write, canonical form) -> the accepted value. A synonym
+/// applies only where its value is one of the accepted ones, so `oauth2` reads differently for users
+/// and for services.
+const SYNONYMS: &[(&str, &str)] = &[
+    ("postgresql", "postgres"),
+    ("postgre", "postgres"),
+    ("pg", "postgres"),
+    ("psql", "postgres"),
+    ("mariadb", "mysql"),
+    ("sqlite3", "sqlite"),
+    ("argon2", "argon2id"),
+    ("argon", "argon2id"),
+    ("argon2i", "argon2id"),
+    ("sha_2", "sha256"),
+    ("sha2", "sha256"),
+    ("plain_text", "plaintext"),
+    ("cleartext", "plaintext"),
+    ("clear_text", "plaintext"),
+    ("plain", "plaintext"),
+    ("timed_out", "timeout"),
+    ("deadline_exceeded", "timeout"),
+    ("connection_refused", "connection_error"),
+    ("connection_reset", "connection_error"),
+    ("econnrefused", "connection_error"),
+    ("econnreset", "connection_error"),
+    ("network_error", "connection_error"),
+    ("too_many_requests", "http_429"),
+    ("rate_limited", "http_429"),
+    ("internal_server_error", "http_500"),
+    ("bad_gateway", "http_502"),
+    ("service_unavailable", "http_503"),
+    ("unavailable", "http_503"),
+    ("gateway_timeout", "http_504"),
+    ("read_mostly", "read_heavy"),
+    ("reads", "read_heavy"),
+    ("write_mostly", "write_heavy"),
+    ("writes", "write_heavy"),
+    ("cpu", "compute"),
+    ("cpu_bound", "compute"),
+    ("app", "compute"),
+    ("application", "compute"),
+    ("database", "data"),
+    ("db", "data"),
+    ("storage", "data"),
+    ("io", "data"),
+    ("oidc", "oauth2_oidc"),
+    ("oauth2", "oauth2_oidc"),
+    ("oauth", "oauth2_oidc"),
+    ("openid_connect", "oauth2_oidc"),
+    ("oauth2", "oauth2_client_credentials"),
+    ("client_credentials", "oauth2_client_credentials"),
+    ("mutual_tls", "mtls"),
+    ("hmac", "api_keys_hmac"),
+    ("parameterised", "parameterized"),
+    ("prepared_statements", "parameterized"),
+    ("prepared", "parameterized"),
+    ("concatenation", "string_concatenation"),
+    ("string_concat", "string_concatenation"),
+    ("vault", "secrets_manager"),
+    ("aws_secrets_manager", "secrets_manager"),
+    ("env", "env_vars"),
+    ("environment_variables", "env_vars"),
+    ("environment", "env_vars"),
+    ("git", "in_git"),
+    ("repo", "in_git"),
+    ("https_everywhere", "tls_everywhere"),
+    ("external", "public"),
+    ("third_party", "public"),
+    ("private", "internal"),
+    ("realtime", "realtime_bidirectional"),
+    ("real_time", "realtime_bidirectional"),
+    ("bidirectional", "realtime_bidirectional"),
+    ("events", "event_notification"),
+    ("notifications", "event_notification"),
+    ("webhooks", "event_notification"),
+    ("high_performance", "internal_high_performance"),
+    ("low_latency", "internal_high_performance"),
+    ("flexible", "flexible_queries"),
+    ("n_a", "not_applicable"),
+    ("na", "not_applicable"),
+];
+
+/// Match `given` against the accepted `values`.
+pub fn match_value<'v>(given: &str, values: &[&'v str]) -> Matched<'v> {
+    let given = canonical(given);
+    if given.is_empty() {
+        return Matched::None;
+    }
+    if let Some(v) = values.iter().find(|v| canonical(v) == given) {
+        return Matched::Spelling(v);
+    }
+    let squashed = given.replace('_', "");
+    let same: Vec<&'v str> = values
+        .iter()
+        .copied()
+        .filter(|v| canonical(v).replace('_', "") == squashed)
+        .collect();
+    if let [only] = same.as_slice() {
+        return Matched::Spelling(only);
+    }
+    // HTTP statuses: "503", "HTTP 503", "http503", and any other 4xx for `http_4xx`.
+    let digits = squashed
+        .trim_start_matches("http")
+        .trim_start_matches("status");
+    if digits.len() == 3 && digits.chars().all(|c| c.is_ascii_digit()) {
+        let exact = format!("http_{digits}");
+        if let Some(v) = values.iter().find(|v| **v == exact) {
+            return Matched::Reading(v);
+        }
+        if digits.starts_with('4')
+            && let Some(v) = values.iter().find(|v| **v == "http_4xx")
+        {
+            return Matched::Reading(v);
+        }
+    }
+    let synonyms: Vec<&'v str> = SYNONYMS
+        .iter()
+        .filter(|(from, _)| *from == given || from.replace('_', "") == squashed)
+        .filter_map(|(_, to)| values.iter().copied().find(|v| v == to))
+        .collect();
+    if let [only] = synonyms.as_slice() {
+        return Matched::Reading(only);
+    }
+    // A unique leading word: "read" for read_heavy, "session" for session_password.
+    let leading: Vec<&'v str> = values
+        .iter()
+        .copied()
+        .filter(|v| {
+            let v = canonical(v);
+            v.len() > given.len() && v.starts_with(&given) && v[given.len()..].starts_with('_')
+        })
+        .collect();
+    match leading.as_slice() {
+        [only] => Matched::Reading(only),
+        [] => Matched::None,
+        many => Matched::Ambiguous(many.to_vec()),
+    }
+}
+
+/// A boolean written as text or as 0/1.
+pub fn parse_bool(text: &str) -> Option<bool> {
+    match canonical(text).as_str() {
+        "true" | "yes" | "y" | "1" | "on" | "enabled" => Some(true),
+        "false" | "no" | "n" | "0" | "off" | "disabled" => Some(false),
+        _ => None,
+    }
+}
+
+/// A number written as text: `"99.9"`, `"30%"`, `" 1_000 "`, `"250ms"` is not (units are ambiguous).
+pub fn parse_number(text: &str) -> Option<f64> {
+    let t = text.trim();
+    let t = t.strip_suffix('%').unwrap_or(t).trim().replace('_', "");
+    t.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FAILURES: &[&str] = &[
+        "timeout",
+        "connection_error",
+        "http_429",
+        "http_500",
+        "http_502",
+        "http_503",
+        "http_504",
+        "http_4xx",
+    ];
+
+    #[test]
+    fn spellings_synonyms_and_ambiguity() {
+        assert_eq!(
+            match_value("Timeout", FAILURES),
+            Matched::Spelling("timeout")
+        );
+        assert_eq!(
+            match_value("connection-error", FAILURES),
+            Matched::Spelling("connection_error")
+        );
+        assert_eq!(
+            match_value("HTTP 503", FAILURES),
+            Matched::Spelling("http_503")
+        );
+        assert_eq!(match_value("503", FAILURES), Matched::Reading("http_503"));
+        assert_eq!(match_value("404", FAILURES), Matched::Reading("http_4xx"));
+        assert_eq!(match_value("explode", FAILURES), Matched::None);
+        let tls = &["tls_everywhere", "tls_at_edge_only", "none"];
+        assert_eq!(
+            match_value("TLS", tls),
+            Matched::Ambiguous(vec!["tls_everywhere", "tls_at_edge_only"])
+        );
+        let auth = &["oauth2_oidc", "session_password", "custom", "none"];
+        assert_eq!(match_value("oauth2", auth), Matched::Reading("oauth2_oidc"));
+        let service = &["api_keys_hmac", "mtls", "oauth2_client_credentials", "none"];
+        assert_eq!(
+            match_value("oauth2", service),
+            Matched::Reading("oauth2_client_credentials")
+        );
+        let hashing = &["argon2id", "bcrypt", "scrypt", "pbkdf2", "sha256", "md5"];
+        assert_eq!(match_value("Argon2", hashing), Matched::Reading("argon2id"));
+        assert_eq!(match_value("SHA-256", hashing), Matched::Spelling("sha256"));
+        let auth = &["middleware_default_deny", "middleware_audit", "none"];
+        assert_eq!(
+            match_value("middleware", auth),
+            Matched::Ambiguous(vec!["middleware_default_deny", "middleware_audit"])
+        );
+    }
+
+    #[test]
+    fn booleans_and_numbers_as_text() {
+        assert_eq!(parse_bool("TRUE"), Some(true));
+        assert_eq!(parse_bool("no"), Some(false));
+        assert_eq!(parse_bool("maybe"), None);
+        assert_eq!(parse_number("99.9"), Some(99.9));
+        assert_eq!(parse_number("30%"), Some(30.0));
+        assert_eq!(parse_number("250ms"), None);
+        assert_eq!(parse_number("NaN"), None);
+    }
+}
