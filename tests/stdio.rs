@@ -429,7 +429,11 @@ async fn bad_tool_arguments_are_tool_errors_and_the_server_keeps_serving() {
             "max_tokens",
         ),
         ("search_references", json!({"limit": 3}), "query"),
-        ("search_references", json!({"query": 42}), "query"),
+        (
+            "search_references",
+            json!({"query": {"text": "x"}}),
+            "query",
+        ),
         (
             "search_references",
             json!({"query": "x", "bogus": true}),
