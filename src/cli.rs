@@ -148,8 +148,8 @@ pub enum Command {
 /// Input of a decision tool on the command line.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct DecisionArgs {
-    /// The tool's input as JSON: inline (`'{"target_percent": 99.9}'`), `@path/to/file.json`, or `-`
-    /// for stdin. Field names as in the MCP tool's inputSchema.
+    /// The tool's input as a JSON object: inline, `@path/to/file.json`, or `-` for stdin. Field names
+    /// as in the matching MCP tool's inputSchema (the subcommand's example shows some).
     #[arg(long)]
     pub input: Option<String>,
     /// Set one input field: `--set field=value` (value read as JSON when it parses, else as text);

@@ -59,3 +59,22 @@ fn tools_list_fits_the_context_budget() {
         instructions.len()
     );
 }
+
+/// The `backend-engineering` prompt's `task` completes to the skill's common tasks.
+#[test]
+fn prompt_task_completes_to_the_common_tasks() {
+    let (replies, _) = common::raw_session(&[
+        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"budget","version":"1"}}}"#,
+        r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+        r#"{"jsonrpc":"2.0","id":2,"method":"completion/complete","params":{"ref":{"type":"ref/prompt","name":"backend-engineering"},"argument":{"name":"task","value":"de"}}}"#,
+    ]);
+    let reply = replies.iter().find(|r| r["id"] == 2).expect("reply 2");
+    let values = reply["result"]["completion"]["values"].as_array().unwrap();
+    assert_eq!(
+        values,
+        &vec![
+            serde_json::json!("Design a database schema"),
+            serde_json::json!("Design an API")
+        ]
+    );
+}

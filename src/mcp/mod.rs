@@ -203,6 +203,16 @@ impl ServerHandler for BackendEngineeringServer {
                 .filter(|l| l.starts_with(prefix))
                 .map(|l| l.to_string())
                 .collect(),
+            // The `task` of a prompt: the eight common tasks, in the skill's words.
+            (Reference::Prompt(_), "task") => {
+                let prefix = prefix.to_lowercase();
+                crate::content::tasks::TASKS
+                    .iter()
+                    .map(|t| t.heading)
+                    .filter(|h| h.to_lowercase().starts_with(&prefix))
+                    .map(str::to_string)
+                    .collect()
+            }
             (Reference::Resource(r), "name") if r.uri == REFERENCE_URI_TEMPLATE => {
                 resources::complete_reference_name(self.skill(), prefix)
             }
