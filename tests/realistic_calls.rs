@@ -14,8 +14,8 @@ use serde_json::Value;
 
 /// Token budgets for the whole set (docs/TOKENS.md): no more than the last measured totals, so an
 /// answer that grows fails here. The target is 60% of the totals before (12,243 and 14,412).
-const TEXT_BUDGET: usize = 13_700;
-const JSON_BUDGET: usize = 15_600;
+const TEXT_BUDGET: usize = 12_850;
+const JSON_BUDGET: usize = 14_650;
 
 fn tokens(bytes: usize) -> usize {
     bytes.div_ceil(4)

@@ -186,8 +186,8 @@ pub struct PickScalingStrategyOutput {
     pub path: Vec<PathStep>,
     /// What to do next, in order.
     pub next_steps: Vec<String>,
-    /// The microservices verdict.
-    pub microservices: MicroservicesVerdict,
+    /// The microservices verdict, only when `needs` says something about it.
+    pub microservices: Option<MicroservicesVerdict>,
     /// Remarks: metrics that disagree with an explicit answer, answers that were not needed, warnings.
     pub notes: Vec<String>,
     /// The question to answer next when the tree could not be finished.
@@ -714,8 +714,11 @@ fn microservices_verdict(needs: Option<&MicroserviceNeeds>) -> MicroservicesVerd
         )
     } else {
         format!(
-            "Criteria met: {}. Extract services one business domain at a time, starting with the \
-             component that needs it, behind a strangler-fig facade, each owning its own data. {split_rule}",
+            "Criteria met: {}. A split costs network failures between every pair of services, data \
+             that no longer joins or commits together (sagas, outboxes), and a deploy pipeline and \
+             on-call per service. Cheaper first: make the monolith modular by business domain; then \
+             extract only the component that needs it, behind a strangler-fig facade, owning its \
+             own data. {split_rule}",
             criteria_met.join(", ")
         )
     };
@@ -830,7 +833,7 @@ fn next_steps_for(
 fn references_for(
     strategy: Option<ScalingStrategy>,
     open: Option<&str>,
-    verdict: &MicroservicesVerdict,
+    verdict: Option<&MicroservicesVerdict>,
 ) -> Vec<String> {
     let mut refs = Vec::new();
     match strategy {
@@ -863,10 +866,12 @@ fn references_for(
             }
         },
     }
-    refs.push(scal("when-to-split-a-monolith"));
-    refs.push(scal("splitting-by-business-domain"));
-    if verdict.recommended {
-        refs.push(scal("the-strangler-fig-migration"));
+    if let Some(verdict) = verdict {
+        refs.push(scal("when-to-split-a-monolith"));
+        refs.push(scal("splitting-by-business-domain"));
+        if verdict.recommended {
+            refs.push(scal("the-strangler-fig-migration"));
+        }
     }
     refs
 }
@@ -879,7 +884,10 @@ pub fn pick_scaling_strategy(
     validate(&metrics)?;
     let mut notes = Vec::new();
     let mut path = Vec::new();
-    let microservices = microservices_verdict(input.needs.as_ref());
+    let microservices = input
+        .needs
+        .as_ref()
+        .map(|needs| microservices_verdict(Some(needs)));
 
     let strategy: Result<ScalingStrategy, NextQuestion> = 'tree: {
         match decide_single(input, &mut notes) {
@@ -923,7 +931,7 @@ pub fn pick_scaling_strategy(
     match strategy {
         Ok(s) => {
             let next_steps = next_steps_for(s, &metrics, &mut notes);
-            let references = references_for(Some(s), None, &microservices);
+            let references = references_for(Some(s), None, microservices.as_ref());
             Ok(PickScalingStrategyOutput {
                 strategy: Some(s),
                 path,
@@ -935,7 +943,7 @@ pub fn pick_scaling_strategy(
             })
         }
         Err(q) => {
-            let references = references_for(None, Some(q.field.as_str()), &microservices);
+            let references = references_for(None, Some(q.field.as_str()), microservices.as_ref());
             Ok(PickScalingStrategyOutput {
                 strategy: None,
                 path,
@@ -980,16 +988,18 @@ impl fmt::Display for PickScalingStrategyOutput {
                 writeln!(f, "  {}. {}", i + 1, s)?;
             }
         }
-        writeln!(
-            f,
-            "\nMicroservices: {}",
-            if self.microservices.recommended {
-                "recommended"
-            } else {
-                "not recommended"
-            }
-        )?;
-        writeln!(f, "  {}", self.microservices.why)?;
+        if let Some(verdict) = &self.microservices {
+            writeln!(
+                f,
+                "\nMicroservices: {}",
+                if verdict.recommended {
+                    "worth it for the part that needs it"
+                } else {
+                    "not yet"
+                }
+            )?;
+            writeln!(f, "  {}", verdict.why)?;
+        }
         super::common::write_list(f, "Notes", &self.notes)?;
         super::common::write_read_next(f, &self.references)?;
         Ok(())
@@ -1064,7 +1074,7 @@ mod tests {
         assert_eq!(v["path"][1]["answer"], "data");
         assert_eq!(v["path"][2]["answer"], "read_heavy");
         assert!(v["next_question"].is_null());
-        assert!(v["microservices"]["recommended"].is_boolean());
+        assert!(v["microservices"].is_null(), "no verdict unless asked");
         for (s, id) in [
             (ScalingStrategy::Vertical, "vertical"),
             (ScalingStrategy::HorizontalStateless, "horizontal-stateless"),
@@ -1322,21 +1332,24 @@ mod tests {
 
     #[test]
     fn microservices_verdict_cases() {
-        let none = run(serde_json::json!({"single_server_sufficient": true}));
-        assert!(!none.microservices.recommended);
-        assert!(none.microservices.why.contains("modular monolith"));
         assert!(
-            none.microservices
-                .why
-                .contains("orders, payments, inventory")
+            run(serde_json::json!({"single_server_sufficient": true}))
+                .microservices
+                .is_none()
         );
-        assert_eq!(none.microservices.criteria_unanswered.len(), 3);
+        let none = run(serde_json::json!({"single_server_sufficient": true, "needs": {}}));
+        let none = none.microservices.unwrap();
+        assert!(!none.recommended);
+        assert!(none.why.contains("modular monolith"));
+        assert!(none.why.contains("orders, payments, inventory"));
+        assert_eq!(none.criteria_unanswered.len(), 3);
 
         let all_false = run(
             serde_json::json!({"needs": {"independent_deployments": false, "different_scaling_profiles": false, "team_boundaries": false}}),
         );
-        assert!(!all_false.microservices.recommended);
-        assert!(all_false.microservices.criteria_unanswered.is_empty());
+        let all_false = all_false.microservices.unwrap();
+        assert!(!all_false.recommended);
+        assert!(all_false.criteria_unanswered.is_empty());
 
         for key in [
             "independent_deployments",
@@ -1344,10 +1357,12 @@ mod tests {
             "team_boundaries",
         ] {
             let out = run(serde_json::json!({"needs": {key: true}}));
-            assert!(out.microservices.recommended, "{key}");
-            assert_eq!(out.microservices.criteria_met, vec![key.to_string()]);
-            assert!(out.microservices.why.contains("business domains"));
-            assert!(out.microservices.why.contains("never along technical"));
+            let verdict = out.microservices.clone().unwrap();
+            assert!(verdict.recommended, "{key}");
+            assert_eq!(verdict.criteria_met, vec![key.to_string()]);
+            assert!(verdict.why.contains("business domains"));
+            assert!(verdict.why.contains("never along technical"));
+            assert!(verdict.why.contains("modular"));
             assert!(
                 out.references
                     .contains(&scal("the-strangler-fig-migration"))
