@@ -14,7 +14,7 @@ use serde_json::Value;
 
 /// Token budgets for the whole set (docs/TOKENS.md): no more than the last measured totals, so an
 /// answer that grows fails here. The target is 60% of the totals before (12,243 and 14,412).
-const TEXT_BUDGET: usize = 12_850;
+const TEXT_BUDGET: usize = 12_150;
 const JSON_BUDGET: usize = 14_650;
 
 fn tokens(bytes: usize) -> usize {

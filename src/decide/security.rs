@@ -1102,7 +1102,10 @@ impl fmt::Display for AuditSecurityOutput {
             Verdict::Incomplete => "INCOMPLETE",
         };
         writeln!(f, "Security audit: {verdict}. {}", self.summary.headline)?;
-        for item in &self.items {
+        // Failures first, then passes; the unknown items are asked once, below.
+        let failed = self.items.iter().filter(|i| i.status == Status::Fail);
+        let passed = self.items.iter().filter(|i| i.status == Status::Pass);
+        for item in failed.chain(passed) {
             let status = match item.status {
                 Status::Pass => "PASS",
                 Status::Fail => "FAIL",
