@@ -8,7 +8,12 @@
 //!
 //! The type is plain Rust with no runtime behind it: a budget is `Send + Sync`, so a `&Budget` can be
 //! handed to a worker thread or shared by recursive helpers, and [`Cancel`] is a cheap clonable handle.
+//!
+//! A caller that runs work on behalf of a request (the MCP tool executor) wraps it in
+//! [`with_call_limits`]; every [`Budget::new`] made inside on that thread then also carries the request's
+//! deadline and cancel flag, so core code sets only its own unit cap and still stops when the call does.
 
+use std::cell::RefCell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -54,6 +59,40 @@ pub enum BudgetError {
     Cancelled,
 }
 
+/// The deadline and cancel flag of the call the current thread works for.
+#[derive(Debug, Clone)]
+struct CallLimits {
+    deadline: Option<(Instant, Duration)>,
+    cancel: Cancel,
+}
+
+thread_local! {
+    static CALL_LIMITS: RefCell<Option<CallLimits>> = const { RefCell::new(None) };
+}
+
+/// Run `work` with a call's limits in scope: budgets created inside it (on this thread) stop when
+/// `cancel` is raised or `limit` has passed since `started`. The previous scope is restored afterwards.
+pub fn with_call_limits<R>(
+    started: Instant,
+    limit: Duration,
+    cancel: &Cancel,
+    work: impl FnOnce() -> R,
+) -> R {
+    struct Restore(Option<CallLimits>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let previous = self.0.take();
+            CALL_LIMITS.with(|slot| *slot.borrow_mut() = previous);
+        }
+    }
+    let limits = CallLimits {
+        deadline: started.checked_add(limit).map(|at| (at, limit)),
+        cancel: cancel.clone(),
+    };
+    let _restore = Restore(CALL_LIMITS.with(|slot| slot.borrow_mut().replace(limits)));
+    work()
+}
+
 /// A unit counter with a cap, an optional deadline and an optional shared cancel flag.
 #[derive(Debug)]
 pub struct Budget {
@@ -64,17 +103,20 @@ pub struct Budget {
 }
 
 impl Budget {
-    /// A budget of `cap` units with no deadline and no cancel flag.
+    /// A budget of `cap` units. Outside [`with_call_limits`] it has no deadline and no cancel flag;
+    /// inside, it carries the call's.
     pub fn new(cap: u64) -> Self {
+        let limits = CALL_LIMITS.with(|slot| slot.borrow().clone());
         Self {
             cap,
             spent: AtomicU64::new(0),
-            deadline: None,
-            cancel: None,
+            deadline: limits.as_ref().and_then(|l| l.deadline),
+            cancel: limits.map(|l| l.cancel),
         }
     }
 
-    /// A budget that never runs out (`u64::MAX` units, no deadline, no cancel flag).
+    /// A budget that never runs out of units (`u64::MAX`); like [`new`](Self::new), it carries the
+    /// call's deadline and cancel flag inside [`with_call_limits`].
     pub fn unlimited() -> Self {
         Self::new(u64::MAX)
     }
@@ -255,6 +297,29 @@ mod tests {
         assert_eq!(
             BudgetError::Cancelled.to_string(),
             "cancelled: the request was withdrawn before the work finished"
+        );
+    }
+
+    #[test]
+    fn budgets_made_inside_a_call_carry_its_limits() {
+        let cancel = Cancel::new();
+        let started = Instant::now();
+        with_call_limits(started, Duration::from_secs(60), &cancel, || {
+            let budget = Budget::new(10);
+            assert_eq!(budget.spend(5), Ok(()));
+            cancel.cancel();
+            assert_eq!(budget.check(), Err(BudgetError::Cancelled));
+        });
+        // Outside the scope a new budget is free of the call again.
+        assert_eq!(Budget::new(10).check(), Ok(()));
+        let expired = with_call_limits(started, Duration::ZERO, &Cancel::new(), || {
+            Budget::unlimited().check()
+        });
+        assert_eq!(
+            expired,
+            Err(BudgetError::Deadline {
+                limit: Duration::ZERO
+            })
         );
     }
 

@@ -24,6 +24,14 @@ pub struct Cli {
     /// RUST_LOG wins when set. Default: `info` for the server, `warn` for other commands.
     #[arg(long, global = true)]
     pub log_level: Option<String>,
+    /// Server: seconds a tool call may run before it is stopped and answered with an error.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub call_timeout: u64,
+    /// Server: requests read but not yet answered; past it a request is refused as busy (-32000).
+    #[arg(long, value_name = "N", default_value_t = 64, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub max_in_flight: u64,
     /// What to do.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -171,9 +179,15 @@ impl DecisionArgs {
                 match serde_json::from_str(&text) {
                     Ok(serde_json::Value::Object(map)) => map,
                     Ok(other) => {
-                        return Err(usage(format!("--input must be a JSON object, got {other}")));
+                        let shown = crate::mcp::jsonrpc::quote(&other.to_string());
+                        return Err(usage(format!("--input must be a JSON object, got {shown}")));
                     }
-                    Err(e) => return Err(usage(format!("--input is not valid JSON: {e}"))),
+                    Err(e) => {
+                        return Err(usage(format!(
+                            "--input is not valid JSON: {}",
+                            crate::mcp::jsonrpc::shorten_quotes(&e.to_string())
+                        )));
+                    }
                 }
             }
         };
@@ -193,34 +207,45 @@ impl DecisionArgs {
 
 /// Text from `-` (stdin), `@path`, or the argument itself.
 fn read_source(source: &str) -> anyhow::Result<String> {
-    use std::io::Read;
-    if source == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .take(crate::decide::MAX_INPUT_BYTES as u64 + 1)
-            .read_to_string(&mut text)
-            .map_err(|e| usage(format!("reading stdin: {e}")))?;
-        Ok(text)
-    } else if let Some(path) = source.strip_prefix('@') {
+    if let Some(path) = source.strip_prefix('@') {
         read_file(path)
+    } else if source == "-" {
+        read_file("-")
     } else {
         Ok(source.to_string())
     }
 }
 
+/// A file (or `-`, stdin) as UTF-8 text of at most `MAX_INPUT_BYTES`: reading stops one byte past the
+/// limit whatever the file claims its size is (a pipe, `/dev/zero`), and binary input is named as such.
 fn read_file(path: &str) -> anyhow::Result<String> {
-    if path == "-" {
-        return read_source("-");
-    }
-    let metadata = std::fs::metadata(path).map_err(|e| usage(format!("{path}: {e}")))?;
-    if metadata.len() > crate::decide::MAX_INPUT_BYTES as u64 {
+    use std::io::Read;
+    let limit = crate::decide::MAX_INPUT_BYTES;
+    let (name, reader): (&str, Box<dyn Read>) = if path == "-" {
+        ("stdin", Box::new(std::io::stdin().lock()))
+    } else {
+        let file = std::fs::File::open(path).map_err(|e| usage(format!("{path}: {e}")))?;
+        if file.metadata().is_ok_and(|m| m.is_dir()) {
+            return Err(usage(format!("{path} is a directory; give a SQL file")));
+        }
+        (path, Box::new(file))
+    };
+    let mut bytes = Vec::new();
+    reader
+        .take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| usage(format!("{name}: {e}")))?;
+    if bytes.len() > limit {
         return Err(usage(format!(
-            "{path} is {} bytes; the limit is {} bytes",
-            metadata.len(),
-            crate::decide::MAX_INPUT_BYTES
+            "{name} is longer than the limit of {limit} bytes; split it"
         )));
     }
-    std::fs::read_to_string(path).map_err(|e| usage(format!("{path}: {e}")))
+    String::from_utf8(bytes).map_err(|e| {
+        usage(format!(
+            "{name} is not UTF-8 text (invalid byte at offset {}); give a text file",
+            e.utf8_error().valid_up_to()
+        ))
+    })
 }
 
 /// Run a decision tool on a JSON object and print its verdict.
@@ -268,24 +293,40 @@ fn print_text(text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Run a non-server command. Returns the process exit code.
+/// Run a non-server command. Returns the process exit code: 0, 2 for input the user can fix, 1 for
+/// any other failure. A reader that closed stdout early (`| head`) is not a failure: exit 0, quietly,
+/// as `head` asked for no more.
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     match run_inner(command) {
         Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) if is_broken_pipe(&e) => Ok(ExitCode::SUCCESS),
         Err(e) => {
             if let Some(failed) = e.downcast_ref::<crate::cli_review::ReviewError>() {
-                eprintln!("{failed}");
+                let _ = writeln!(std::io::stderr(), "{failed}");
                 return Ok(ExitCode::from(1));
             }
             match e.downcast_ref::<UsageError>() {
                 Some(usage) => {
-                    eprintln!("error: {usage}");
+                    let _ = writeln!(std::io::stderr(), "error: {usage}");
                     Ok(ExitCode::from(2))
                 }
                 None => Err(e),
             }
         }
     }
+}
+
+/// Whether `e` is a write to a closed pipe.
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .and_then(|json| json.io_error_kind())
+                == Some(std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn usage(e: impl std::fmt::Display) -> anyhow::Error {
@@ -396,7 +437,8 @@ fn run_inner(command: Command) -> anyhow::Result<()> {
             let os = crate::clients::Os::current();
             let snippet =
                 crate::clients::launcher_snippet(client, launcher, &binary, os).map_err(usage)?;
-            eprintln!(
+            let _ = writeln!(
+                std::io::stderr(),
                 "{}",
                 crate::clients::config_hint(client, crate::clients::Os::current())
             );

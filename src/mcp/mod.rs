@@ -1,6 +1,8 @@
 //! The MCP adapter: an rmcp `ServerHandler` that translates MCP requests to the pure core (content,
 //! search, decision tools) and back. It holds no domain logic of its own.
 
+pub mod exec;
+pub mod jsonrpc;
 pub mod prompts;
 pub mod resources;
 pub mod schema;
@@ -36,6 +38,7 @@ backend-engineering prompt) only for broad design work.";
 struct Inner {
     context: Context,
     tools: Vec<ToolEntry>,
+    exec: exec::Executor,
 }
 
 /// The server: cheap to clone (one shared state).
@@ -53,10 +56,16 @@ impl BackendEngineeringServer {
 
     /// The server around an existing index (several sessions can share one).
     pub fn with_index(skill: &'static Skill, index: SharedIndex) -> Self {
+        Self::with_executor(skill, index, exec::Executor::for_machine())
+    }
+
+    /// The server with its own limits on tool calls (workers, cap, timeout).
+    pub fn with_executor(skill: &'static Skill, index: SharedIndex, exec: exec::Executor) -> Self {
         Self {
             inner: Arc::new(Inner {
                 context: Context { skill, index },
                 tools: tools::registry(),
+                exec,
             }),
         }
     }
@@ -113,13 +122,13 @@ impl ServerHandler for BackendEngineeringServer {
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        let Some(entry) = self
+        let Some(index) = self
             .inner
             .tools
             .iter()
-            .find(|t| t.tool.name == request.name)
+            .position(|t| t.tool.name == request.name)
         else {
             let known: Vec<&str> = self
                 .inner
@@ -129,17 +138,39 @@ impl ServerHandler for BackendEngineeringServer {
                 .collect();
             return Err(ErrorData::invalid_params(
                 format!(
-                    "unknown tool {:?}; the tools are: {}",
-                    request.name,
+                    "unknown tool `{}`; the tools are: {}",
+                    jsonrpc::quote(&request.name),
                     known.join(", ")
                 ),
                 None,
             ));
         };
         let started = std::time::Instant::now();
-        let result = entry.call(&self.inner.context, request.arguments.unwrap_or_default());
+        let inner = self.inner.clone();
+        let arguments = request.arguments.unwrap_or_default();
+        // Off the protocol loop, with the call's deadline; a cancel from the client stops it.
+        let outcome = self
+            .inner
+            .exec
+            .run(context.ct.cancelled_owned(), move || {
+                inner.tools[index].call(&inner.context, arguments)
+            })
+            .await;
+        let result = match outcome {
+            Ok(result) => result,
+            Err(exec::ExecError::Busy { limit }) => {
+                return Err(ErrorData::new(
+                    rmcp::model::ErrorCode(jsonrpc::code::SERVER_BUSY as i32),
+                    format!(
+                        "Server busy: {limit} tool calls are already running or waiting; retry when one returns"
+                    ),
+                    None,
+                ));
+            }
+            Err(e) => tools::error(format!("{}: {e}", request.name)),
+        };
         tracing::debug!(
-            tool = %request.name,
+            tool = %jsonrpc::quote(&request.name),
             is_error = result.is_error.unwrap_or(false),
             micros = started.elapsed().as_micros() as u64,
             "tool call"
