@@ -66,7 +66,8 @@ impl<'a, M: MakeWriter<'a>> MakeWriter<'a> for TruncatingMakeWriter<M> {
 
 /// Logs go to stderr through a bounded, lossy queue and a writer thread: a client that never reads
 /// stderr can make lines be dropped, never make the server wait. rmcp's own logs (which dump whole
-/// messages at info) are kept at warn unless the filter names them.
+/// messages at info) are kept at error unless the filter names them
+/// (its warnings repeat, at length, every error reply already sent to the client).
 fn init_logging(format: LogFormat, level: &str) -> tracing_appender::non_blocking::WorkerGuard {
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(level))
@@ -74,7 +75,7 @@ fn init_logging(format: LogFormat, level: &str) -> tracing_appender::non_blockin
     let filter = if level_names_rmcp(&filter) {
         filter
     } else {
-        filter.add_directive("rmcp=warn".parse().expect("a fixed, valid directive"))
+        filter.add_directive("rmcp=error".parse().expect("a fixed, valid directive"))
     };
     let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .lossy(true)

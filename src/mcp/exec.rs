@@ -29,7 +29,7 @@ use crate::budget::{self, BudgetError, Cancel};
 pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Default cap on calls admitted at once (running and waiting).
-pub const DEFAULT_MAX_QUEUED: usize = 32;
+pub const DEFAULT_MAX_QUEUED: usize = 64;
 
 /// Why a call gave no value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -275,8 +275,8 @@ mod tests {
     #[test]
     fn errors_read_as_sentences() {
         assert_eq!(
-            ExecError::Busy { limit: 32 }.to_string(),
-            "server busy: 32 tool calls are already running or waiting; retry when one returns"
+            ExecError::Busy { limit: 64 }.to_string(),
+            "server busy: 64 tool calls are already running or waiting; retry when one returns"
         );
         assert_eq!(
             ExecError::from(BudgetError::Deadline {

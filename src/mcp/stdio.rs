@@ -168,6 +168,8 @@ pub struct LineTransport<R> {
     out: mpsc::Sender<Outgoing>,
     /// Cancelled when the writer stops (stdout closed): nothing more can be answered.
     stdout_gone: CancellationToken,
+    /// Woken whenever a request in flight gets its reply (for draining at end of input).
+    answered: Arc<tokio::sync::Notify>,
     limits: Limits,
 }
 
@@ -178,6 +180,7 @@ impl<R> Clone for LineTransport<R> {
             session: self.session.clone(),
             out: self.out.clone(),
             stdout_gone: self.stdout_gone.clone(),
+            answered: self.answered.clone(),
             limits: self.limits,
         }
     }
@@ -206,7 +209,25 @@ where
             session: Arc::new(Mutex::new(Session::default())),
             out,
             stdout_gone,
+            answered: Arc::new(tokio::sync::Notify::new()),
             limits,
+        }
+    }
+
+    /// At the end of input, wait until every request read has its reply (calls are bounded by their
+    /// deadline), unless stdout is gone: a client that closes stdin after its last request still
+    /// gets every answer.
+    async fn drain(&self) {
+        loop {
+            let answered = self.answered.notified();
+            if self.session().in_flight.is_empty() {
+                return;
+            }
+            tokio::select! {
+                () = answered => {}
+                () = self.stdout_gone.cancelled() => return,
+                () = tokio::time::sleep(Duration::from_millis(100)) => {}
+            }
         }
     }
 
@@ -316,7 +337,8 @@ where
                         message: "Invalid Request: a request with this id is still in flight; use a new id for each request".into(),
                     });
                 }
-                if session.in_flight.len() >= self.limits.max_in_flight {
+                // `ping` is answered at once and always: a client can tell busy from dead.
+                if method != "ping" && session.in_flight.len() >= self.limits.max_in_flight {
                     return Err(Rejection {
                         id: Some(id),
                         code: code::SERVER_BUSY,
@@ -385,6 +407,7 @@ where
                 let mut session = self.session();
                 let id = session.in_flight.remove(&internal)?;
                 session.by_client_id.remove(&id);
+                self.answered.notify_waiters();
                 Some(id)
             }),
             _ => None,
@@ -514,7 +537,13 @@ where
                         self.limits.max_line
                     ),
                 }),
-                Ok(Line::Eof) => return None,
+                Ok(Line::Eof) => {
+                    drop(reader);
+                    self.drain().await;
+                    // Everything answered here (bad lines) is written before the session ends.
+                    let _ = self.queue(None).await.await;
+                    return None;
+                }
                 Err(e) => {
                     tracing::error!(error = %e, "reading stdin failed; ending the session");
                     return None;
