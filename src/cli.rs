@@ -262,7 +262,7 @@ where
     let decoded = crate::decode::decode::<I>(serde_json::Value::Object(object))
         .map_err(|e| usage(format!("invalid input: {e}")))?;
     for note in &decoded.notes {
-        eprintln!("note: {note}");
+        let _ = writeln!(std::io::stderr(), "note: {note}");
     }
     let output = decide(&decoded.input).map_err(usage)?;
     if args.json {

@@ -376,9 +376,17 @@ fn params_error(method: &str, params: Value) -> Option<String> {
         if !params.is_object() {
             return Some("params must be an object".into());
         }
-        crate::input::from_json::<P>(params)
+        serde_path_to_error::deserialize::<_, P>(params)
             .err()
-            .map(|e| shorten_quotes(&e))
+            .map(|e| {
+                let path = e.path().to_string();
+                let inner = shorten_quotes(&e.inner().to_string());
+                if path == "." {
+                    inner
+                } else {
+                    format!("at `{path}`: {inner}")
+                }
+            })
     }
     match method {
         "initialize" => check::<InitializeRequestParams>(params),
