@@ -414,3 +414,28 @@ async fn plan_data_consistency_picks_acid_outbox_or_saga() {
     assert_eq!(out["pattern"], "saga-orchestration");
     client.cancel().await.unwrap();
 }
+
+#[tokio::test]
+async fn chinese_answers_are_read_and_the_verdict_keeps_its_identifiers() {
+    let client = connect().await;
+    let v = verdict(
+        call(
+            &client,
+            "pick_scaling_strategy",
+            json!({"single_server_sufficient": "否", "bottleneck": "数据库", "workload": "读多写少"}),
+        )
+        .await,
+    );
+    assert_eq!(v["strategy"], "read-replicas-then-cache", "{v}");
+    let v = verdict(
+        call(
+            &client,
+            "plan_retries",
+            json!({"failure": "服务不可用", "idempotent": "是"}),
+        )
+        .await,
+    );
+    assert_eq!(v["failure"], "http_503", "{v}");
+    assert_eq!(v["should_retry"], true, "{v}");
+    client.cancel().await.unwrap();
+}

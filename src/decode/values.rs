@@ -107,6 +107,48 @@ const SYNONYMS: &[(&str, &str)] = &[
     ("flexible", "flexible_queries"),
     ("n_a", "not_applicable"),
     ("na", "not_applicable"),
+    // Chinese, as Chinese engineers fill these fields in (the answer keeps the English identifier).
+    ("读多写少", "read_heavy"),
+    ("读多", "read_heavy"),
+    ("以读为主", "read_heavy"),
+    ("写多读少", "write_heavy"),
+    ("写多", "write_heavy"),
+    ("以写为主", "write_heavy"),
+    ("计算", "compute"),
+    ("cpu瓶颈", "compute"),
+    ("数据", "data"),
+    ("数据库", "data"),
+    ("存储", "data"),
+    ("超时", "timeout"),
+    ("请求超时", "timeout"),
+    ("连接错误", "connection_error"),
+    ("连接失败", "connection_error"),
+    ("连接被拒绝", "connection_error"),
+    ("限流", "http_429"),
+    ("请求过多", "http_429"),
+    ("服务器内部错误", "http_500"),
+    ("网关错误", "http_502"),
+    ("服务不可用", "http_503"),
+    ("网关超时", "http_504"),
+    ("明文", "plaintext"),
+    ("参数化", "parameterized"),
+    ("预编译", "parameterized"),
+    ("字符串拼接", "string_concatenation"),
+    ("环境变量", "env_vars"),
+    ("密钥管理", "secrets_manager"),
+    ("密钥管理器", "secrets_manager"),
+    ("提交到git", "in_git"),
+    ("双向认证", "mtls"),
+    ("增删改查", "crud"),
+    ("灵活查询", "flexible_queries"),
+    ("内部高性能", "internal_high_performance"),
+    ("实时双向", "realtime_bidirectional"),
+    ("实时", "realtime_bidirectional"),
+    ("事件通知", "event_notification"),
+    ("外部", "public"),
+    ("第三方", "public"),
+    ("内部", "internal"),
+    ("不适用", "not_applicable"),
 ];
 
 /// Match `given` against the accepted `values`.
@@ -169,8 +211,11 @@ pub fn match_value<'v>(given: &str, values: &[&'v str]) -> Matched<'v> {
 /// A boolean written as text or as 0/1.
 pub fn parse_bool(text: &str) -> Option<bool> {
     match canonical(text).as_str() {
-        "true" | "yes" | "y" | "1" | "on" | "enabled" => Some(true),
-        "false" | "no" | "n" | "0" | "off" | "disabled" => Some(false),
+        "true" | "yes" | "y" | "1" | "on" | "enabled" | "是" | "对" | "有" | "需要" => {
+            Some(true)
+        }
+        "false" | "no" | "n" | "0" | "off" | "disabled" | "否" | "不" | "没有" | "无"
+        | "不需要" => Some(false),
         _ => None,
     }
 }
@@ -237,9 +282,30 @@ mod tests {
     }
 
     #[test]
+    fn chinese_answers_read_as_the_usual_identifiers() {
+        assert_eq!(match_value("超时", FAILURES), Matched::Reading("timeout"));
+        assert_eq!(
+            match_value("服务不可用", FAILURES),
+            Matched::Reading("http_503")
+        );
+        let workload = &["read_heavy", "write_heavy"];
+        assert_eq!(
+            match_value("读多写少", workload),
+            Matched::Reading("read_heavy")
+        );
+        let bottleneck = &["compute", "data"];
+        assert_eq!(match_value("数据库", bottleneck), Matched::Reading("data"));
+        let needs = &["crud", "flexible_queries", "internal_high_performance"];
+        assert_eq!(match_value("增删改查", needs), Matched::Reading("crud"));
+        assert_eq!(match_value("鬼", needs), Matched::None);
+    }
+
+    #[test]
     fn booleans_and_numbers_as_text() {
         assert_eq!(parse_bool("TRUE"), Some(true));
         assert_eq!(parse_bool("no"), Some(false));
+        assert_eq!(parse_bool("是"), Some(true));
+        assert_eq!(parse_bool("否"), Some(false));
         assert_eq!(parse_bool("maybe"), None);
         assert_eq!(parse_number("99.9"), Some(99.9));
         assert_eq!(parse_number("30%"), Some(30.0));
