@@ -51,6 +51,8 @@ pub enum LogFormat {
 pub enum Command {
     /// Serve MCP over stdio (the default).
     Stdio,
+    /// Serve MCP over streamable HTTP (see `http --help` for the secure defaults).
+    Http(Box<crate::http::HttpArgs>),
     /// Search the reference documents; prints the best sections.
     Search {
         /// What you need, in plain words.
@@ -336,8 +338,8 @@ fn usage(e: impl std::fmt::Display) -> anyhow::Error {
 fn run_inner(command: Command) -> anyhow::Result<()> {
     let skill = Skill::get();
     match command {
-        Command::Stdio => Err(anyhow::anyhow!(
-            "the stdio server is started by main, not by cli::run"
+        Command::Stdio | Command::Http(_) => Err(anyhow::anyhow!(
+            "servers are started by main, not by cli::run"
         )),
         Command::Search {
             query,

@@ -14,6 +14,7 @@ pub mod clients;
 pub mod content;
 pub mod decide;
 pub mod decode;
+pub mod http;
 pub mod mcp;
 pub mod search;
 pub mod zh;

@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use backend_engineering_mcp::cli::{self, Cli, Command, LogFormat};
 use backend_engineering_mcp::content::Skill;
+use backend_engineering_mcp::http::HttpConfig;
 use backend_engineering_mcp::mcp::BackendEngineeringServer;
 use backend_engineering_mcp::mcp::exec::Executor;
 use backend_engineering_mcp::mcp::stdio::{self, Limits};
@@ -165,6 +166,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             runtime.shutdown_background();
             result.map(|()| ExitCode::SUCCESS)
         }
+        Some(Command::Http(args)) => {
+            let token_env = std::env::var(backend_engineering_mcp::http::TOKEN_ENV).ok();
+            let config = match HttpConfig::from_args(&args, token_env.as_deref()) {
+                Ok(config) => config,
+                Err(e) => {
+                    let _ = writeln!(std::io::stderr(), "error: {e}");
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .context("starting the async runtime")?;
+            runtime.block_on(backend_engineering_mcp::http::serve(config))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Some(command) => cli::run(command),
     }
 }
@@ -172,7 +189,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let default_level = match cli.command {
-        None | Some(Command::Stdio) => "info",
+        None | Some(Command::Stdio) | Some(Command::Http(_)) => "info",
         Some(_) => "warn",
     };
     let guard = init_logging(

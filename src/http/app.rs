@@ -1,0 +1,117 @@
+//! The axum router: `/mcp` (rmcp's streamable HTTP service behind the limit, auth, rate-limit
+//! and operation layers), `/metrics`, `/healthz`, `/readyz` and the RFC 9728 metadata, all inside
+//! the request-id and logging layer.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use axum::Router;
+use axum::middleware::from_fn_with_state;
+use axum::routing::get;
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
+use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+
+use super::config::HttpConfig;
+use super::metrics::Metrics;
+use super::rate_limit::Limiter;
+use super::{auth, health, limits, metrics, observe, operation, rate_limit};
+use crate::mcp::BackendEngineeringServer;
+
+/// Everything the layers share.
+pub struct AppState {
+    pub config: HttpConfig,
+    pub metrics: Metrics,
+    pub limiter: Option<Limiter>,
+    pub concurrency: Arc<Semaphore>,
+    /// Set once the search index is built; cleared when shutdown begins.
+    pub ready: AtomicBool,
+    /// Tool names, so that metric labels only ever name real tools.
+    pub tools: HashSet<String>,
+    /// Cancelled to end every MCP session and stream (at shutdown).
+    pub mcp_shutdown: CancellationToken,
+    server: BackendEngineeringServer,
+    sessions: Option<Arc<LocalSessionManager>>,
+}
+
+impl AppState {
+    pub fn new(config: HttpConfig, server: BackendEngineeringServer) -> Arc<Self> {
+        let tools = server
+            .tool_definitions()
+            .into_iter()
+            .map(|t| t.name.to_string())
+            .collect();
+        let sessions = (!config.stateless).then(|| Arc::new(LocalSessionManager::default()));
+        Arc::new(Self {
+            metrics: Metrics::new(),
+            limiter: config.rate_limit.map(Limiter::new),
+            concurrency: Arc::new(Semaphore::new(config.max_concurrent)),
+            ready: AtomicBool::new(false),
+            tools,
+            mcp_shutdown: CancellationToken::new(),
+            server,
+            sessions,
+            config,
+        })
+    }
+
+    /// Live 2025-era sessions (`None` in stateless mode).
+    pub fn session_count(&self) -> Option<usize> {
+        let sessions = self.sessions.as_ref()?;
+        Some(sessions.sessions.try_read().map(|s| s.len()).unwrap_or(0))
+    }
+
+    fn mcp_config(&self) -> StreamableHttpServerConfig {
+        StreamableHttpServerConfig::default()
+            .with_allowed_hosts(self.config.allowed_hosts.clone())
+            .with_allowed_origins(self.config.allowed_origins.clone())
+            .enforce_origin_validation()
+            .with_legacy_session_mode(!self.config.stateless)
+            .with_json_response(true)
+            .with_max_request_body_bytes(self.config.max_body_bytes)
+            .with_cancellation_token(self.mcp_shutdown.child_token())
+    }
+}
+
+/// The whole HTTP application.
+pub fn app(state: Arc<AppState>) -> Router {
+    let server = state.server.clone();
+    let factory = move || Ok(server.clone());
+    let mcp: Router<Arc<AppState>> = match &state.sessions {
+        Some(sessions) => Router::new().route_service(
+            "/mcp",
+            StreamableHttpService::new(factory, sessions.clone(), state.mcp_config()),
+        ),
+        None => Router::new().route_service(
+            "/mcp",
+            StreamableHttpService::new(
+                factory,
+                Arc::new(NeverSessionManager::default()),
+                state.mcp_config(),
+            ),
+        ),
+    };
+    let mcp = mcp
+        .layer(from_fn_with_state(state.clone(), operation::track))
+        .layer(from_fn_with_state(state.clone(), rate_limit::limit_rate))
+        .layer(from_fn_with_state(state.clone(), auth::require_auth))
+        .layer(from_fn_with_state(state.clone(), limits::limit));
+    let scrape = Router::new()
+        .route("/metrics", get(metrics::serve_metrics))
+        .layer(from_fn_with_state(state.clone(), auth::require_auth));
+    Router::new()
+        .merge(mcp)
+        .merge(scrape)
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route(auth::METADATA_PATH, get(auth::resource_metadata))
+        .route(
+            &format!("{}/mcp", auth::METADATA_PATH),
+            get(auth::resource_metadata),
+        )
+        .layer(from_fn_with_state(state.clone(), observe::observe))
+        .with_state(state)
+}

@@ -1,0 +1,226 @@
+//! The real binary over streamable HTTP: whole sessions with rmcp's client in both protocol eras
+//! (2025-11-25 `initialize` sessions and 2026-07-28 `server/discover`), in both server modes
+//! (default and `--stateless`), bearer-token auth, the refusal to listen unauthenticated off
+//! loopback, and graceful shutdown on SIGTERM exiting 0.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use rmcp::model::{CallToolRequestParams, ProtocolVersion, ReadResourceRequestParams};
+use rmcp::service::RunningService;
+use rmcp::transport::StreamableHttpClientTransport;
+use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+use rmcp::{ClientLifecycleMode, ClientServiceExt, RoleClient, ServiceExt};
+
+const BIN: &str = env!("CARGO_BIN_EXE_backend-engineering-mcp");
+const TOKEN: &str = "socket-test-token-0123456789";
+
+/// A running `http` server and its /mcp URL.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Server {
+    fn start(flags: &[&str], env: &[(&str, &str)]) -> Self {
+        let mut command = Command::new(BIN);
+        command
+            .args(["http", "--listen", "127.0.0.1:0"])
+            .args(flags)
+            .env_remove("BACKEND_ENGINEERING_MCP_TOKEN")
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let mut child = command.spawn().expect("spawn the server");
+        let stderr = child.stderr.take().expect("stderr");
+        let mut lines = BufReader::new(stderr).lines();
+        let url = loop {
+            let line = lines
+                .next()
+                .expect("the server logs its URL before anything else")
+                .expect("stderr line");
+            if let Some(start) = line.find("url=http://") {
+                let rest = &line[start + 4..];
+                break rest.split_whitespace().next().unwrap().to_string();
+            }
+        };
+        // Keep draining stderr so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Self { child, url }
+    }
+
+    fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let status = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(status.success());
+        let status = self.child.wait().unwrap();
+        std::mem::forget(self);
+        status
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn transport(url: &str, token: Option<&str>) -> StreamableHttpClientTransport<reqwest::Client> {
+    let mut config = StreamableHttpClientTransportConfig::with_uri(url.to_string());
+    config.auth_header = token.map(str::to_string);
+    StreamableHttpClientTransport::from_config(config)
+}
+
+async fn connect(url: &str, era: &str, token: Option<&str>) -> RunningService<RoleClient, ()> {
+    match era {
+        "2025-11-25" => ().serve(transport(url, token)).await.expect("initialize"),
+        _ => ()
+            .serve_with_lifecycle(
+                transport(url, token),
+                ClientLifecycleMode::Discover {
+                    preferred_versions: vec![ProtocolVersion::V_2026_07_28],
+                },
+            )
+            .await
+            .expect("discover"),
+    }
+}
+
+/// Tools, a search, a bad argument, a resource and the prompts: one whole session.
+async fn whole_session(client: &RunningService<RoleClient, ()>) {
+    let info = client.peer_info().expect("server info");
+    let name = info.server_info.as_ref().map(|i| i.name.as_str());
+    assert_eq!(name, Some("backend-engineering-mcp"));
+    let tools = client.list_all_tools().await.expect("tools/list");
+    assert!(tools.iter().any(|t| t.name == "search_references"));
+    let mut call = CallToolRequestParams::new("search_references");
+    call.arguments = Some(
+        serde_json::json!({"query": "connection pool size", "limit": 2})
+            .as_object()
+            .unwrap()
+            .clone(),
+    );
+    let result = client.call_tool(call).await.expect("tools/call");
+    assert_ne!(result.is_error, Some(true));
+    let text = serde_json::to_string(&result).unwrap();
+    assert!(text.contains("connection-pool-sizing"), "{text}");
+    let mut bad = CallToolRequestParams::new("search_references");
+    bad.arguments = Some(
+        serde_json::json!({"limit": 99})
+            .as_object()
+            .unwrap()
+            .clone(),
+    );
+    let result = client
+        .call_tool(bad)
+        .await
+        .expect("tools/call with a bad argument");
+    assert_eq!(result.is_error, Some(true));
+    let resource = client
+        .read_resource(ReadResourceRequestParams::new(
+            "skill://backend-engineering/SKILL.md",
+        ))
+        .await
+        .expect("resources/read");
+    assert!(
+        serde_json::to_string(&resource)
+            .unwrap()
+            .contains("backend-engineering")
+    );
+    let prompts = client.list_all_prompts().await.expect("prompts/list");
+    assert!(prompts.iter().any(|p| p.name == "design-schema"));
+}
+
+#[tokio::test]
+async fn both_eras_in_both_modes() {
+    for flags in [&[][..], &["--stateless"][..]] {
+        let server = Server::start(flags, &[]);
+        for era in ["2025-11-25", "2026-07-28"] {
+            let client = connect(&server.url, era, None).await;
+            whole_session(&client).await;
+            client.cancel().await.expect("close the client");
+        }
+        let status = server.terminate();
+        assert!(status.success(), "{flags:?}: exit {status:?}");
+    }
+}
+
+#[tokio::test]
+async fn bearer_tokens_from_the_environment_gate_the_endpoint() {
+    let server = Server::start(&[], &[("BACKEND_ENGINEERING_MCP_TOKEN", TOKEN)]);
+    assert!(
+        ().serve(transport(&server.url, None)).await.is_err(),
+        "no token: refused"
+    );
+    assert!(
+        ().serve(transport(&server.url, Some("wrong-token-0123456789")))
+            .await
+            .is_err(),
+        "wrong token: refused"
+    );
+    for era in ["2025-11-25", "2026-07-28"] {
+        let client = connect(&server.url, era, Some(TOKEN)).await;
+        whole_session(&client).await;
+        client.cancel().await.expect("close the client");
+    }
+    assert!(server.terminate().success());
+}
+
+#[tokio::test]
+async fn health_readiness_metrics_and_shutdown_over_a_socket() {
+    let server = Server::start(&["--stateless"], &[]);
+    let base = server.url.trim_end_matches("/mcp").to_string();
+    let http = reqwest::Client::new();
+    assert_eq!(
+        http.get(format!("{base}/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    // Ready once the index is built (a few ms after start; poll a little).
+    let mut ready = false;
+    for _ in 0..100 {
+        if http
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            == 200
+        {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(ready);
+    let client = connect(&server.url, "2026-07-28", None).await;
+    whole_session(&client).await;
+    client.cancel().await.unwrap();
+    let metrics = http.get(format!("{base}/metrics")).send().await.unwrap();
+    let text = metrics.text().await.unwrap();
+    assert!(text.contains("error_type=\"tool_error\""), "{text}");
+    assert!(
+        text.contains("mcp_method_name=\"resources/read\""),
+        "{text}"
+    );
+    assert!(server.terminate().success());
+}
+
+#[test]
+fn listening_off_loopback_without_auth_is_refused() {
+    let output = Command::new(BIN)
+        .args(["http", "--listen", "0.0.0.0:0"])
+        .env_remove("BACKEND_ENGINEERING_MCP_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("without authentication"), "{stderr}");
+}
