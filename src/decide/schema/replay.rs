@@ -1641,35 +1641,15 @@ impl Reviewer {
             return;
         }
         let mut parts = Vec::new();
-        if !need.eq.is_empty() {
-            parts.push(format!(
-                "filters or joins on {} (equality)",
-                need.eq
-                    .iter()
-                    .map(|c| t.col_display(c))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
-        if !need.range.is_empty() {
-            parts.push(format!(
-                "ranges over {}",
-                need.range
-                    .iter()
-                    .map(|c| t.col_display(c))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
-        if !need.order.is_empty() {
-            parts.push(format!(
-                "sorts by {}",
-                need.order
-                    .iter()
-                    .map(|c| t.col_display(c))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
+        for (columns, before, after) in [
+            (&need.eq, "filters or joins on ", " (equality)"),
+            (&need.range, "ranges over ", ""),
+            (&need.order, "sorts by ", ""),
+        ] {
+            if !columns.is_empty() {
+                let names: Vec<_> = columns.iter().map(|c| t.col_display(c)).collect();
+                parts.push(format!("{before}{}{after}", names.join(", ")));
+            }
         }
         let outside = if t.complete {
             ""
