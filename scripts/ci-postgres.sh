@@ -55,9 +55,27 @@ install_packages() {
         say "installing ${need[*]} (apt-get update first)"
         export DEBIAN_FRONTEND=noninteractive
         apt-get update -qq >&2
-        # Debian's postinst would create and start a default cluster; we run our own, so keep services
-        # from starting during the install where policy-rc.d is honoured.
-        apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
+        # Debian's postinst would create a default cluster (an initdb) and start it; we run our own, so
+        # tell postgresql-common not to create it, and keep services from starting while installing
+        # (policy-rc.d, honoured by invoke-rc.d), removing both stand-ins afterwards if we made them.
+        local made_policy="" made_conf=""
+        if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+            printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+            chmod 755 /usr/sbin/policy-rc.d
+            made_policy=1
+        fi
+        if [[ ! -e /etc/postgresql-common/createcluster.conf ]]; then
+            mkdir -p /etc/postgresql-common
+            echo "create_main_cluster = off" >/etc/postgresql-common/createcluster.conf
+            made_conf=1
+        fi
+        local rc=0
+        apt-get install -y -qq --no-install-recommends \
+            -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${need[@]}" >&2 || rc=$?
+        [[ -z "$made_policy" ]] || rm -f /usr/sbin/policy-rc.d
+        # The file we wrote stays as postgresql-common's conffile (it only governs new clusters).
+        [[ -z "$made_conf" ]] || say "postgresql-common: create_main_cluster = off"
+        ((rc == 0)) || die "apt-get install ${need[*]} failed ($rc)"
     fi
 }
 

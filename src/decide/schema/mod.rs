@@ -493,6 +493,7 @@ pub fn review_counting(
     let mut budget = Budget::new(work);
     let mut statements: Vec<Stmt> = Vec::new();
     let mut unparsed = Vec::new();
+    let mut empty_schema = false;
     if let Some(s) = schema {
         parse::parse_input(
             dialect,
@@ -503,9 +504,14 @@ pub fn review_counting(
             &mut statements,
             &mut unparsed,
         )?;
+        empty_schema = statements.is_empty() && unparsed.is_empty();
     }
     let script_name = if ddl.is_some() { "ddl" } else { "migration" };
+    // A script of comments only (a migration set's placeholder file, say) is reviewed as empty, with a
+    // note, rather than refused: there is nothing in it to judge.
+    let mut empty_script = false;
     if let Some(s) = migration.or(ddl) {
+        let before = (statements.len(), unparsed.len());
         parse::parse_input(
             dialect,
             s,
@@ -515,14 +521,10 @@ pub fn review_counting(
             &mut statements,
             &mut unparsed,
         )?;
-    }
-    if statements.is_empty() && unparsed.is_empty() {
-        return Err(DecideError::InvalidInput(format!(
-            "{script_name}: no SQL statement found (only comments or semicolons)"
-        )));
+        empty_script = (statements.len(), unparsed.len()) == before;
     }
     let reviewed_script = statements.iter().any(|s| s.phase == Phase::Script);
-    if !reviewed_script && (migration.is_some() || ddl.is_some()) {
+    if !reviewed_script && !empty_script && (migration.is_some() || ddl.is_some()) {
         let first: Vec<String> = unparsed
             .iter()
             .filter(|u| u.input == script_name)
@@ -558,5 +560,13 @@ pub fn review_counting(
     }
     let mut out = reviewer.into_output(!queries.is_empty(), &statements);
     out.unparsed = unparsed;
+    for (empty, name) in [(empty_script, script_name), (empty_schema, "schema")] {
+        if empty {
+            out.notes.insert(
+                0,
+                format!("{name}: only comments, no SQL statement; reviewed as empty"),
+            );
+        }
+    }
     Ok((out, budget.used()))
 }

@@ -972,7 +972,7 @@ fn statements_that_do_not_parse_are_listed_and_the_review_goes_on() {
 
 #[test]
 fn empty_inputs_are_refused() {
-    for ddl in ["", "   \n", "-- just a comment\n", ";;"] {
+    for ddl in ["", "   \n"] {
         assert!(
             matches!(
                 err(SqlDialect::Postgres, ddl, &[]),
@@ -994,6 +994,44 @@ fn empty_inputs_are_refused() {
     };
     assert!(
         matches!(review_schema(&both), Err(DecideError::InvalidInput(m)) if m.contains("not both"))
+    );
+}
+
+#[test]
+fn comment_only_scripts_review_as_empty_with_a_note() {
+    // A migration set's placeholder file: nothing to judge, so an empty review that says why.
+    for ddl in [
+        "-- just a comment\n",
+        ";;",
+        "/* nothing */ ;\n-- here either",
+    ] {
+        let out = review_schema(&ReviewSchemaInput {
+            ddl: Some(ddl.into()),
+            ..Default::default()
+        })
+        .unwrap_or_else(|e| panic!("{ddl:?}: {e}"));
+        assert!(out.findings.is_empty(), "{ddl:?}");
+        assert!(
+            out.notes
+                .iter()
+                .any(|n| n.starts_with("ddl: only comments")),
+            "{ddl:?}: {:?}",
+            out.notes
+        );
+    }
+    let out = review_schema(&ReviewSchemaInput {
+        schema: Some("CREATE TABLE t (id bigint PRIMARY KEY, note text);".into()),
+        migration: Some("-- Updates from version 1.0\n-- (nothing to do)\n".into()),
+        ..Default::default()
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.findings.is_empty(), "{:?}", out.findings);
+    assert!(
+        out.notes
+            .iter()
+            .any(|n| n.starts_with("migration: only comments")),
+        "{:?}",
+        out.notes
     );
 }
 
