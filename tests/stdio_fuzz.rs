@@ -155,7 +155,22 @@ fn every_line_gets_its_own_reply_and_the_server_survives() {
     // raw_session fails on any stdout line that is not one JSON value.
     let (replies, status) = common::raw_session(&refs);
     assert!(status.success(), "{status:?}");
-    assert_eq!(replies.len(), expected_replies);
+    // Requests carry their line number as id; bad lines are answered with a null id (or the id 5
+    // they carry). Name what went unanswered so a failure says where to look.
+    let unanswered: Vec<&str> = lines[2..]
+        .iter()
+        .enumerate()
+        .filter(|(i, line)| {
+            line.contains(&format!("\"id\":{}", i + 1)) && !replies.iter().any(|r| r["id"] == i + 1)
+        })
+        .map(|(_, line)| &line[..line.len().min(200)])
+        .collect();
+    let null_ids = replies.iter().filter(|r| r["id"].is_null()).count();
+    assert!(
+        replies.len() == expected_replies,
+        "{} replies for {expected_replies} lines ({null_ids} with a null id); requests without a reply: {unanswered:?}",
+        replies.len(),
+    );
     let last = replies
         .iter()
         .find(|r| r["id"] == "last")

@@ -257,11 +257,6 @@ where
         written
     }
 
-    /// Queue an error reply from the transport itself, waiting for room (backpressure).
-    async fn answer(&self, rejection: Rejection) {
-        let _ = self.out.send((Some(rejection.to_line()), None)).await;
-    }
-
     /// Decide what to do with one decoded line: a message for rmcp, or `None` (answered or dropped
     /// here).
     fn admit(&self, decoded: Decoded) -> Result<Option<RxJsonRpcMessage<RoleServer>>, Rejection> {
@@ -512,17 +507,19 @@ where
     }
 
     async fn receive(&mut self) -> Option<RxJsonRpcMessage<RoleServer>> {
+        // rmcp polls `receive` in a `select!` and drops it whenever another event wins. So between
+        // taking a line from the reader and handing it on (to rmcp, or as an error reply to the
+        // writer) there is no await: a dropped call loses nothing. The reply slot is reserved before
+        // the line is read, which is also the backpressure: nothing is read while the queue is full.
         let mut reader = self.reader.clone().lock_owned().await;
         loop {
-            // Backpressure: read nothing more while the reply queue is full.
-            tokio::select! {
-                permit = self.out.reserve() => {
-                    if permit.is_err() {
-                        return None;
-                    }
-                }
+            let permit = tokio::select! {
+                permit = self.out.reserve() => match permit {
+                    Ok(permit) => permit,
+                    Err(_) => return None,
+                },
                 () = self.stdout_gone.cancelled() => return None,
-            }
+            };
             let line = tokio::select! {
                 line = reader.next_line() => line,
                 () = self.stdout_gone.cancelled() => return None,
@@ -538,6 +535,7 @@ where
                     ),
                 }),
                 Ok(Line::Eof) => {
+                    drop(permit);
                     drop(reader);
                     self.drain().await;
                     // Everything answered here (bad lines) is written before the session ends.
@@ -552,7 +550,7 @@ where
             match self.admit(decoded) {
                 Ok(Some(message)) => return Some(message),
                 Ok(None) => {}
-                Err(rejection) => self.answer(rejection).await,
+                Err(rejection) => permit.send((Some(rejection.to_line()), None)),
             }
         }
     }
@@ -609,6 +607,51 @@ mod tests {
         assert!(dropped.is_err(), "no complete line yet");
         client.write_all(b"\": 1}\n").await.unwrap();
         assert!(matches!(r.next_line().await.unwrap(), Line::Complete(l) if l == b"{\"half\": 1}"));
+    }
+
+    #[tokio::test]
+    async fn a_receive_dropped_while_the_reply_queue_is_full_loses_no_error_reply() {
+        // rmcp drops `receive` whenever another event wins its select. Fifty bad lines, fifty competing
+        // replies, a reply queue of one and a slow client: every bad line still gets its error reply.
+        let input: Vec<u8> = b"garbage\n".repeat(50);
+        let (client_out, server_out) = tokio::io::duplex(16);
+        let limits = Limits {
+            reply_queue: 1,
+            ..Limits::default()
+        };
+        let mut transport = LineTransport::new(std::io::Cursor::new(input), server_out, limits);
+        let reading = tokio::spawn(async move {
+            let mut lines = BufReader::new(client_out).lines();
+            let mut count = 0;
+            while let Ok(Some(_)) = lines.next_line().await {
+                count += 1;
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            count
+        });
+        // Replies from handlers compete for the same queue, as rmcp's send tasks do.
+        let other = transport.out.clone();
+        let competing = tokio::spawn(async move {
+            for _ in 0..50 {
+                let _ = other.send((Some(b"{}".to_vec()), None)).await;
+            }
+        });
+        let mut dropped = 0;
+        loop {
+            match tokio::time::timeout(Duration::from_micros(200), transport.receive()).await {
+                Ok(None) => break,
+                Ok(Some(_)) => panic!("a bad line reached rmcp"),
+                Err(_) => dropped += 1,
+            }
+        }
+        competing.await.unwrap();
+        transport.close().await.unwrap();
+        drop(transport);
+        assert!(
+            dropped > 0,
+            "the test must drop receive calls to mean anything"
+        );
+        assert_eq!(reading.await.unwrap(), 100);
     }
 
     #[test]
