@@ -177,7 +177,7 @@ pub fn add_column(ctx: &Ctx, t: &mut Table, def: &ColumnDef, loc: &Loc, fresh: b
         sequence: is_serial(&def.data_type),
     };
     if fresh {
-        t.columns.push(col);
+        t.push_column(col);
     } else {
         t.upsert_column(col);
     }
@@ -186,6 +186,7 @@ pub fn add_column(ctx: &Ctx, t: &mut Table, def: &ColumnDef, loc: &Loc, fresh: b
 pub fn apply_constraint(ctx: &Ctx, t: &mut Table, c: &TableConstraint, loc: &Loc) {
     match c {
         TableConstraint::PrimaryKey(pk) => {
+            budget::tally(t.indexes.len());
             t.indexes.retain(|i| !i.primary);
             let name = pk.name.as_ref().or(pk.index_name.as_ref());
             t.indexes.push(index_from(
@@ -239,6 +240,7 @@ pub fn apply_constraint(ctx: &Ctx, t: &mut Table, c: &TableConstraint, loc: &Loc
         TableConstraint::PrimaryKeyUsingIndex(u) | TableConstraint::UniqueUsingIndex(u) => {
             let primary = matches!(c, TableConstraint::PrimaryKeyUsingIndex(_));
             let iname = u.index_name.value.to_lowercase();
+            budget::tally(t.indexes.len());
             if primary {
                 t.indexes.retain(|i| !i.primary);
             }

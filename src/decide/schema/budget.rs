@@ -3,7 +3,34 @@
 //! hostile input gets a clear error instead of minutes of CPU or an allocation abort; the count is also
 //! what the growth tests pin (work, not time).
 
+use std::cell::Cell;
+
 use super::DecideError;
+
+thread_local! {
+    /// Steps taken by code that has no budget at hand (catalog lookups, scope resolution, the query
+    /// walker); [`Budget::settle`] moves them into the review's budget. A review runs on one thread.
+    static TALLY: Cell<u64> = const { Cell::new(0) };
+    /// What the budget had left at the last charge: a tally past it means the next settle fails, so
+    /// long loops can stop early ([`exhausted`]).
+    static ROOM: Cell<u64> = const { Cell::new(u64::MAX) };
+}
+
+/// Records `n` steps of work against the review running on this thread.
+pub fn tally(n: usize) {
+    let n = u64::try_from(n).unwrap_or(u64::MAX);
+    TALLY.with(|t| t.set(t.get().saturating_add(n)));
+}
+
+/// Whether the steps tallied since the last settle already exceed the budget: loops that cannot
+/// return an error stop, and the caller's next [`Budget::settle`] reports it.
+pub fn exhausted() -> bool {
+    TALLY.with(Cell::get) > ROOM.with(Cell::get)
+}
+
+fn take_tally() -> u64 {
+    TALLY.with(|t| t.replace(0))
+}
 
 /// Work allowed per review by default: enough for a 16 MiB schema with room to spare; a pathological
 /// input (quadratic fan-out) hits it long before it would hurt.
@@ -16,21 +43,32 @@ pub struct Budget {
 }
 
 impl Budget {
+    /// A fresh budget; steps tallied on this thread before it are discarded.
     pub fn new(limit: usize) -> Self {
-        Budget {
-            inner: crate::budget::Budget::new(u64::try_from(limit).unwrap_or(u64::MAX)),
-        }
+        take_tally();
+        let inner = crate::budget::Budget::new(u64::try_from(limit).unwrap_or(u64::MAX));
+        ROOM.with(|r| r.set(inner.remaining()));
+        Budget { inner }
     }
 
     /// Charges `n` units; an error once the limit is passed.
     pub fn charge(&mut self, n: usize) -> Result<(), DecideError> {
-        self.inner
-            .spend(u64::try_from(n).unwrap_or(u64::MAX))
-            .map_err(|e| {
+        let spent = self.inner.spend(u64::try_from(n).unwrap_or(u64::MAX));
+        ROOM.with(|r| r.set(self.inner.remaining()));
+        spent.map_err(|e| {
                 DecideError::TooLarge(format!(
                     "review_schema: {e}; the input is too large or too repetitive to review at once: split it"
                 ))
             })
+    }
+
+    /// Charges the steps tallied since the last settle (see [`tally`]).
+    pub fn settle(&mut self) -> Result<(), DecideError> {
+        let n = take_tally();
+        if n == 0 {
+            return Ok(());
+        }
+        self.charge(usize::try_from(n).unwrap_or(usize::MAX))
     }
 
     pub fn used(&self) -> usize {

@@ -88,7 +88,12 @@ pub struct Table {
     /// Whether the column list is known (created in the script with explicit columns).
     pub complete: bool,
     pub dropped: bool,
-    pub columns: Vec<Column>,
+    /// In declaration order; read through [`Table::columns`], changed through the methods below so
+    /// `col_pos` stays right.
+    columns: Vec<Column>,
+    /// Column key -> position of its first column in `columns`: lookups are O(1), so a table with
+    /// thousands of columns and as many ALTERs costs linear work, not quadratic.
+    col_pos: HashMap<String, usize>,
     pub indexes: Vec<Index>,
     pub fks: Vec<ForeignKey>,
 }
@@ -109,17 +114,33 @@ impl Table {
             complete: false,
             dropped: false,
             columns: Vec::new(),
+            col_pos: HashMap::new(),
             indexes: Vec::new(),
             fks: Vec::new(),
         }
     }
 
+    pub fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+
     pub fn column(&self, key: &str) -> Option<&Column> {
-        self.columns.iter().find(|c| c.key == key)
+        self.col_pos.get(key).and_then(|&i| self.columns.get(i))
     }
 
     pub fn column_mut(&mut self, key: &str) -> Option<&mut Column> {
-        self.columns.iter_mut().find(|c| c.key == key)
+        match self.col_pos.get(key) {
+            Some(&i) => self.columns.get_mut(i),
+            None => None,
+        }
+    }
+
+    /// Appends a column (CREATE TABLE has already refused duplicate names).
+    pub fn push_column(&mut self, col: Column) {
+        self.col_pos
+            .entry(col.key.clone())
+            .or_insert(self.columns.len());
+        self.columns.push(col);
     }
 
     pub fn col_display(&self, key: &str) -> String {
@@ -136,21 +157,36 @@ impl Table {
         if let Some(c) = self.column_mut(&col.key) {
             *c = col;
         } else {
-            self.columns.push(col);
+            self.push_column(col);
         }
     }
 
+    /// Drops a column and what is built on it. Linear in the table's size (charged as such): a script
+    /// that drops thousands of columns of one wide table meets the work budget.
     pub fn remove_column(&mut self, key: &str) {
-        self.columns.retain(|c| c.key != key);
+        budget::tally(self.columns.len() + self.indexes.len() + self.fks.len());
+        if self.col_pos.contains_key(key) {
+            self.columns.retain(|c| c.key != key);
+            self.col_pos.clear();
+            for (n, c) in self.columns.iter().enumerate() {
+                self.col_pos.entry(c.key.clone()).or_insert(n);
+            }
+        }
         self.indexes
             .retain(|i| !i.cols.iter().any(|c| c.as_deref() == Some(key)));
         self.fks.retain(|f| !f.cols.iter().any(|c| c == key));
     }
 
+    /// Renames a column in the table, its indexes and its foreign keys (linear in those, charged).
     pub fn rename_column(&mut self, old: &str, new_key: &str, new_display: &str) {
-        if let Some(c) = self.column_mut(old) {
+        budget::tally(1 + self.indexes.len() + self.fks.len());
+        if let Some(i) = self.col_pos.remove(old)
+            && let Some(c) = self.columns.get_mut(i)
+        {
             c.key = new_key.to_string();
             c.display = new_display.to_string();
+            let at = self.col_pos.entry(new_key.to_string()).or_insert(i);
+            *at = (*at).min(i);
         }
         for i in &mut self.indexes {
             for (c, d) in i.cols.iter_mut().zip(i.col_display.iter_mut()) {
@@ -172,6 +208,7 @@ impl Table {
 
     /// Removes the indexes and/or foreign keys with this name; true when something was removed.
     pub fn remove_named(&mut self, name: &str, indexes: bool, fks: bool) -> bool {
+        budget::tally(1 + self.indexes.len() + self.fks.len());
         let matches = |n: &Option<String>| n.as_deref().is_some_and(|n| eq_ci(n, name));
         let before = self.indexes.len() + self.fks.len();
         if indexes {

@@ -1,5 +1,8 @@
 use super::*;
 
+/// Most columns an access pattern records per role (equality, range, order).
+const MAX_NEED_COLUMNS: usize = 32;
+
 #[derive(Debug, Clone, Default)]
 pub struct Need {
     pub eq: Vec<String>,
@@ -33,8 +36,11 @@ impl Need {
         self.all()
     }
 
+    /// Adds a column once. An index has at most 32 key columns (PostgreSQL's limit), so a list stops
+    /// there: a query with thousands of predicates costs a bounded step each, not a scan of all.
     pub fn push(list: &mut Vec<String>, col: String) {
-        if !list.contains(&col) {
+        budget::tally(list.len());
+        if list.len() < MAX_NEED_COLUMNS && !list.contains(&col) {
             list.push(col);
         }
     }
@@ -56,6 +62,7 @@ pub fn coverage(t: &Table, need: &Need) -> Coverage {
         .filter(|c| !eq.contains(c))
         .collect();
     let mut best: Option<(usize, &Index)> = None;
+    budget::tally(t.indexes.len());
     for i in &t.indexes {
         let score = match i.method {
             Method::Other => continue,
@@ -119,7 +126,7 @@ pub struct TableUse {
 }
 
 /// One table (or CTE / derived table) in a query's FROM clause.
-pub struct Inst {
+pub struct Inst<'c> {
     /// Catalog key of a base table; `None` for CTEs, derived tables and table functions.
     pub table: Option<String>,
     pub display: String,
@@ -127,60 +134,89 @@ pub struct Inst {
     pub qualifier: String,
     /// The unqualified table name (lower case), also accepted as a qualifier.
     pub table_short: Option<String>,
-    /// Known columns (tables created in the script).
-    pub columns: Option<HashSet<String>>,
+    /// The catalog table when its column list is known (borrowed: a FROM item copies nothing).
+    pub columns: Option<&'c Table>,
 }
 
+/// The FROM items of one SELECT (or UPDATE/DELETE), with the maps that resolve a name without a scan
+/// of every item: `FROM t, t, ...` over a wide table costs one step per item and per reference.
 #[derive(Default)]
-pub struct Scope {
-    pub insts: Vec<Inst>,
+pub struct Scope<'c> {
+    pub insts: Vec<Inst<'c>>,
+    /// First instance per qualifier, and per unqualified table name.
+    by_qualifier: HashMap<String, usize>,
+    by_short: HashMap<String, usize>,
+    /// Distinct tables with known columns: (table, first instance, number of instances).
+    known: Vec<(&'c Table, usize, usize)>,
+    known_at: HashMap<&'c str, usize>,
+    /// Instances whose columns are unknown: how many, and the first.
+    unknown: (usize, usize),
 }
 
-impl Scope {
-    pub fn by_qualifier(&self, q: &str) -> Option<usize> {
-        self.insts
-            .iter()
-            .position(|i| i.qualifier == q)
-            .or_else(|| {
-                self.insts
-                    .iter()
-                    .position(|i| i.table_short.as_deref() == Some(q))
-            })
+impl<'c> Scope<'c> {
+    pub fn push(&mut self, inst: Inst<'c>) {
+        let n = self.insts.len();
+        self.by_qualifier.entry(inst.qualifier.clone()).or_insert(n);
+        if let Some(s) = &inst.table_short {
+            self.by_short.entry(s.clone()).or_insert(n);
+        }
+        match inst.columns {
+            Some(t) => match self.known_at.get(t.name.key.as_str()) {
+                Some(&k) => {
+                    if let Some(e) = self.known.get_mut(k) {
+                        e.2 += 1;
+                    }
+                }
+                None => {
+                    self.known_at.insert(t.name.key.as_str(), self.known.len());
+                    self.known.push((t, n, 1));
+                }
+            },
+            None => {
+                if self.unknown.0 == 0 {
+                    self.unknown.1 = n;
+                }
+                self.unknown.0 += 1;
+            }
+        }
+        self.insts.push(inst);
     }
 
+    pub fn by_qualifier(&self, q: &str) -> Option<usize> {
+        self.by_qualifier
+            .get(q)
+            .or_else(|| self.by_short.get(q))
+            .copied()
+    }
+
+    /// The one instance that can own an unqualified column: the only known table that has it (named
+    /// once), else, when no known table has it, the only instance with unknown columns. One step per
+    /// distinct table in the FROM clause.
     pub fn owner_of(&self, col: &str) -> Option<usize> {
-        let known: Vec<usize> = self
-            .insts
-            .iter()
-            .enumerate()
-            .filter(|(_, i)| i.columns.as_ref().is_some_and(|c| c.contains(col)))
-            .map(|(n, _)| n)
-            .collect();
-        match known.as_slice() {
-            [one] => Some(*one),
-            [] if self.insts.len() == 1 => Some(0),
-            [] => {
-                // Only one table whose columns are unknown could own it.
-                let unknown: Vec<usize> = self
-                    .insts
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, i)| i.columns.is_none())
-                    .map(|(n, _)| n)
-                    .collect();
-                match unknown.as_slice() {
-                    [one] => Some(*one),
-                    _ => None,
+        let mut owner = None;
+        let mut owners = 0;
+        for (steps, (t, first, count)) in self.known.iter().enumerate() {
+            if t.column(col).is_some() {
+                owners += count;
+                owner = Some(*first);
+                if owners > 1 {
+                    budget::tally(steps + 1);
+                    return None;
                 }
             }
+        }
+        budget::tally(self.known.len());
+        match owners {
+            1 => owner,
+            _ if self.insts.len() == 1 => Some(0),
+            _ if self.unknown.0 == 1 => Some(self.unknown.1),
             _ => None,
         }
     }
 
     pub fn knows_column(&self, col: &str) -> bool {
-        self.insts
-            .iter()
-            .any(|i| i.columns.as_ref().is_some_and(|c| c.contains(col)))
+        budget::tally(self.known.len());
+        self.known.iter().any(|(t, _, _)| t.column(col).is_some())
     }
 }
 
@@ -207,6 +243,9 @@ pub enum Kind {
 pub struct Walker<'a> {
     pub ctx: &'a Ctx,
     pub catalog: &'a Catalog,
+    /// CTE names in scope, with how many enclosing WITH clauses define each (added and removed as
+    /// the walk enters and leaves a WITH, never copied).
+    pub ctes: HashMap<String, usize>,
     pub uses: Vec<TableUse>,
     pub notes: Vec<String>,
     pub depth_exceeded: bool,
@@ -240,41 +279,34 @@ impl<'a> Walker<'a> {
             self.depth_exceeded = true;
             true
         } else {
-            false
+            // Out of budget: stop here; the caller's settle reports it.
+            budget::exhausted()
         }
     }
 
-    pub fn statement(&mut self, st: &Statement, ctes: &HashSet<String>, depth: usize) {
+    pub fn statement(&mut self, st: &Statement, depth: usize) {
         if self.deep(depth) {
             return;
         }
         match st {
-            Statement::Query(q) => self.query(q, &[], ctes, depth + 1),
+            Statement::Query(q) => self.query(q, &[], depth + 1),
             Statement::Update(u) => {
                 let mut scope = Scope::default();
                 let mut conds: Vec<&Expr> = Vec::new();
                 let mut usings = Vec::new();
-                self.add_twj(
-                    &u.table,
-                    &mut scope,
-                    &mut conds,
-                    &mut usings,
-                    &[],
-                    ctes,
-                    depth,
-                );
+                self.add_twj(&u.table, &mut scope, &mut conds, &mut usings, &[], depth);
                 if let Some(from) = &u.from {
                     let v = match from {
                         UpdateTableFromKind::BeforeSet(v) | UpdateTableFromKind::AfterSet(v) => v,
                     };
                     for twj in v {
-                        self.add_twj(twj, &mut scope, &mut conds, &mut usings, &[], ctes, depth);
+                        self.add_twj(twj, &mut scope, &mut conds, &mut usings, &[], depth);
                     }
                 }
                 if let Some(w) = &u.selection {
                     conds.push(w);
                 }
-                self.finish_scope(scope, conds, usings, Some(&u.order_by), &[], ctes, depth);
+                self.finish_scope(scope, conds, usings, Some(&u.order_by), &[], depth);
             }
             Statement::Delete(d) => {
                 let mut scope = Scope::default();
@@ -284,65 +316,77 @@ impl<'a> Walker<'a> {
                     FromTable::WithFromKeyword(v) | FromTable::WithoutKeyword(v) => v,
                 };
                 for twj in v.iter().chain(d.using.iter().flatten()) {
-                    self.add_twj(twj, &mut scope, &mut conds, &mut usings, &[], ctes, depth);
+                    self.add_twj(twj, &mut scope, &mut conds, &mut usings, &[], depth);
                 }
                 if let Some(w) = &d.selection {
                     conds.push(w);
                 }
-                self.finish_scope(scope, conds, usings, Some(&d.order_by), &[], ctes, depth);
+                self.finish_scope(scope, conds, usings, Some(&d.order_by), &[], depth);
             }
             Statement::Insert(ins) => {
                 if let Some(src) = &ins.source {
-                    self.query(src, &[], ctes, depth + 1);
+                    self.query(src, &[], depth + 1);
                 }
             }
-            Statement::Explain { statement, .. } => self.statement(statement, ctes, depth + 1),
+            Statement::Explain { statement, .. } => self.statement(statement, depth + 1),
             _ => self
                 .notes
                 .push("not a SELECT, UPDATE, DELETE or INSERT ... SELECT; skipped".to_string()),
         }
     }
 
-    pub fn query(&mut self, q: &Query, outer: &[&Scope], ctes: &HashSet<String>, depth: usize) {
+    pub fn query(&mut self, q: &Query, outer: &[&Scope<'a>], depth: usize) {
         if self.deep(depth) {
             return;
         }
-        let mut ctes = ctes.clone();
+        let names: Vec<String> = q.with.as_ref().map_or_else(Vec::new, |with| {
+            with.cte_tables
+                .iter()
+                .map(|cte| cte.alias.name.value.to_lowercase())
+                .collect()
+        });
+        for n in &names {
+            *self.ctes.entry(n.clone()).or_insert(0) += 1;
+        }
         if let Some(with) = &q.with {
             for cte in &with.cte_tables {
-                ctes.insert(cte.alias.name.value.to_lowercase());
-            }
-            for cte in &with.cte_tables {
-                self.query(&cte.query, &[], &ctes, depth + 1);
+                self.query(&cte.query, &[], depth + 1);
             }
         }
         let order = q.order_by.as_ref().and_then(|o| match &o.kind {
             OrderByKind::Expressions(v) => Some(v),
             OrderByKind::All(_) => None,
         });
-        self.set_expr(&q.body, order, outer, &ctes, depth + 1);
+        self.set_expr(&q.body, order, outer, depth + 1);
+        for n in names {
+            if let Some(c) = self.ctes.get_mut(&n) {
+                *c -= 1;
+                if *c == 0 {
+                    self.ctes.remove(&n);
+                }
+            }
+        }
     }
 
     pub fn set_expr(
         &mut self,
         body: &SetExpr,
         order: Option<&Vec<OrderByExpr>>,
-        outer: &[&Scope],
-        ctes: &HashSet<String>,
+        outer: &[&Scope<'a>],
         depth: usize,
     ) {
         if self.deep(depth) {
             return;
         }
         match body {
-            SetExpr::Select(s) => self.select(s, order, outer, ctes, depth + 1),
-            SetExpr::Query(q) => self.query(q, outer, ctes, depth + 1),
+            SetExpr::Select(s) => self.select(s, order, outer, depth + 1),
+            SetExpr::Query(q) => self.query(q, outer, depth + 1),
             SetExpr::SetOperation { left, right, .. } => {
-                self.set_expr(left, None, outer, ctes, depth + 1);
-                self.set_expr(right, None, outer, ctes, depth + 1);
+                self.set_expr(left, None, outer, depth + 1);
+                self.set_expr(right, None, outer, depth + 1);
             }
             SetExpr::Insert(st) | SetExpr::Update(st) | SetExpr::Delete(st) => {
-                self.statement(st, ctes, depth + 1)
+                self.statement(st, depth + 1)
             }
             _ => {}
         }
@@ -352,52 +396,50 @@ impl<'a> Walker<'a> {
         &mut self,
         s: &Select,
         order: Option<&Vec<OrderByExpr>>,
-        outer: &[&Scope],
-        ctes: &HashSet<String>,
+        outer: &[&Scope<'a>],
         depth: usize,
     ) {
         let mut scope = Scope::default();
         let mut conds: Vec<&Expr> = Vec::new();
         let mut usings = Vec::new();
         for twj in &s.from {
-            self.add_twj(twj, &mut scope, &mut conds, &mut usings, outer, ctes, depth);
+            self.add_twj(twj, &mut scope, &mut conds, &mut usings, outer, depth);
         }
         if let Some(w) = &s.selection {
             conds.push(w);
         }
         // Subqueries in the projection see this scope.
         {
-            let mut inner_outer: Vec<&Scope> = vec![&scope];
+            let mut inner_outer: Vec<&Scope<'a>> = vec![&scope];
             inner_outer.extend(outer.iter().copied());
             for item in &s.projection {
                 if let SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } = item
                 {
-                    self.subqueries(e, &inner_outer, ctes, depth + 1);
+                    self.subqueries(e, &inner_outer, depth + 1);
                 }
             }
         }
         let order_slice = order.map(|v| v.as_slice());
-        self.finish_scope(scope, conds, usings, order_slice, outer, ctes, depth);
+        self.finish_scope(scope, conds, usings, order_slice, outer, depth);
     }
 
     #[allow(clippy::too_many_arguments)]
     pub fn add_twj<'q>(
         &mut self,
         twj: &'q TableWithJoins,
-        scope: &mut Scope,
+        scope: &mut Scope<'a>,
         conds: &mut Vec<&'q Expr>,
         usings: &mut Vec<(usize, usize, Vec<String>)>,
-        outer: &[&Scope],
-        ctes: &HashSet<String>,
+        outer: &[&Scope<'a>],
         depth: usize,
     ) {
         if self.deep(depth) {
             return;
         }
-        self.add_factor(&twj.relation, scope, conds, usings, outer, ctes, depth + 1);
+        self.add_factor(&twj.relation, scope, conds, usings, outer, depth + 1);
         for j in &twj.joins {
             let left_end = scope.insts.len();
-            self.add_factor(&j.relation, scope, conds, usings, outer, ctes, depth + 1);
+            self.add_factor(&j.relation, scope, conds, usings, outer, depth + 1);
             match join_constraint(&j.join_operator) {
                 Some(JoinConstraint::On(e)) => conds.push(e),
                 Some(JoinConstraint::Using(names)) => {
@@ -418,11 +460,10 @@ impl<'a> Walker<'a> {
     pub fn add_factor<'q>(
         &mut self,
         tf: &'q TableFactor,
-        scope: &mut Scope,
+        scope: &mut Scope<'a>,
         conds: &mut Vec<&'q Expr>,
         usings: &mut Vec<(usize, usize, Vec<String>)>,
-        outer: &[&Scope],
-        ctes: &HashSet<String>,
+        outer: &[&Scope<'a>],
         depth: usize,
     ) {
         if self.deep(depth) {
@@ -440,13 +481,13 @@ impl<'a> Walker<'a> {
                 if single && short == "dual" {
                     return;
                 }
-                let is_cte = single && ctes.contains(&short);
+                let is_cte = single && self.ctes.contains_key(&short);
                 let qualifier = alias
                     .as_ref()
                     .map(|a| a.name.value.to_lowercase())
                     .unwrap_or_else(|| short.clone());
                 if is_cte {
-                    scope.insts.push(Inst {
+                    scope.push(Inst {
                         table: None,
                         display: short.clone(),
                         qualifier,
@@ -455,12 +496,9 @@ impl<'a> Walker<'a> {
                     });
                 } else {
                     let tn = self.ctx.table_name(name);
-                    let columns = self
-                        .catalog
-                        .get(&tn.key)
-                        .filter(|t| t.complete)
-                        .map(|t| t.columns.iter().map(|c| c.key.clone()).collect());
-                    scope.insts.push(Inst {
+                    let catalog: &'a Catalog = self.catalog;
+                    let columns = catalog.get(&tn.key).filter(|t| t.complete);
+                    scope.push(Inst {
                         table: Some(tn.key),
                         display: tn.display,
                         qualifier,
@@ -472,8 +510,8 @@ impl<'a> Walker<'a> {
             TableFactor::Derived {
                 subquery, alias, ..
             } => {
-                self.query(subquery, outer, ctes, depth + 1);
-                scope.insts.push(Inst {
+                self.query(subquery, outer, depth + 1);
+                scope.push(Inst {
                     table: None,
                     display: String::new(),
                     qualifier: alias
@@ -486,16 +524,8 @@ impl<'a> Walker<'a> {
             }
             TableFactor::NestedJoin {
                 table_with_joins, ..
-            } => self.add_twj(
-                table_with_joins,
-                scope,
-                conds,
-                usings,
-                outer,
-                ctes,
-                depth + 1,
-            ),
-            _ => scope.insts.push(Inst {
+            } => self.add_twj(table_with_joins, scope, conds, usings, outer, depth + 1),
+            _ => scope.push(Inst {
                 table: None,
                 display: String::new(),
                 qualifier: String::new(),
@@ -508,29 +538,36 @@ impl<'a> Walker<'a> {
     #[allow(clippy::too_many_arguments)]
     pub fn finish_scope(
         &mut self,
-        scope: Scope,
+        scope: Scope<'a>,
         conds: Vec<&Expr>,
         usings: Vec<(usize, usize, Vec<String>)>,
         order: Option<&[OrderByExpr]>,
-        outer: &[&Scope],
-        ctes: &HashSet<String>,
+        outer: &[&Scope<'a>],
         depth: usize,
     ) {
         let mut needs: Vec<Need> = vec![Need::default(); scope.insts.len()];
         for c in conds {
-            self.conjuncts(c, &scope, outer, &mut needs, ctes, depth + 1);
+            self.conjuncts(c, &scope, outer, &mut needs, depth + 1);
         }
+        // `JOIN ... USING (c)`: c is an equality on every right-side item and on the left-side items that
+        // have it. Items are only appended, so a left-side item already visited for c by an earlier
+        // USING has its answer: each (item, column) is visited once, not once per join of a long chain.
+        let mut visited: HashMap<String, usize> = HashMap::new();
         for (left_end, right_end, cols) in usings {
             for col in cols {
-                for (n, inst) in scope.insts.iter().enumerate().take(right_end) {
+                let from = visited.get(&col).copied().unwrap_or(0).min(left_end);
+                budget::tally(right_end.saturating_sub(from));
+                for (n, inst) in scope.insts.iter().enumerate().take(right_end).skip(from) {
                     let right = n >= left_end;
-                    let has = inst.columns.as_ref().is_none_or(|c| c.contains(&col));
+                    let has = inst.columns.is_none_or(|t| t.column(&col).is_some());
                     if (right || has)
                         && let Some(need) = needs.get_mut(n)
                     {
                         Need::push(&mut need.eq, col.clone());
                     }
                 }
+                let seen = visited.entry(col).or_insert(0);
+                *seen = (*seen).max(right_end);
             }
         }
         if let Some(order) = order
@@ -582,13 +619,12 @@ impl<'a> Walker<'a> {
     pub fn conjuncts(
         &mut self,
         expr: &Expr,
-        scope: &Scope,
-        outer: &[&Scope],
+        scope: &Scope<'a>,
+        outer: &[&Scope<'a>],
         needs: &mut [Need],
-        ctes: &HashSet<String>,
         depth: usize,
     ) {
-        let mut inner_outer: Vec<&Scope> = vec![scope];
+        let mut inner_outer: Vec<&Scope<'a>> = vec![scope];
         inner_outer.extend(outer.iter().copied());
         let mut stack: Vec<&Expr> = vec![expr];
         while let Some(e) = stack.pop() {
@@ -682,27 +718,27 @@ impl<'a> Walker<'a> {
                 }
                 _ => {}
             }
-            self.subqueries(e, &inner_outer, ctes, depth + 1);
+            self.subqueries(e, &inner_outer, depth + 1);
         }
     }
 
     /// Finds subqueries inside an expression and analyses each with the enclosing scopes as outer scopes.
-    pub fn subqueries(&mut self, e: &Expr, outer: &[&Scope], ctes: &HashSet<String>, depth: usize) {
+    pub fn subqueries(&mut self, e: &Expr, outer: &[&Scope<'a>], depth: usize) {
         if self.deep(depth) {
             return;
         }
         let d = depth + 1;
         match e {
-            Expr::Subquery(q) | Expr::Exists { subquery: q, .. } => self.query(q, outer, ctes, d),
+            Expr::Subquery(q) | Expr::Exists { subquery: q, .. } => self.query(q, outer, d),
             Expr::InSubquery { expr, subquery, .. } => {
-                self.subqueries(expr, outer, ctes, d);
-                self.query(subquery, outer, ctes, d);
+                self.subqueries(expr, outer, d);
+                self.query(subquery, outer, d);
             }
             Expr::BinaryOp { left, right, .. }
             | Expr::AnyOp { left, right, .. }
             | Expr::AllOp { left, right, .. } => {
-                self.subqueries(left, outer, ctes, d);
-                self.subqueries(right, outer, ctes, d);
+                self.subqueries(left, outer, d);
+                self.subqueries(right, outer, d);
             }
             Expr::Nested(x)
             | Expr::UnaryOp { expr: x, .. }
@@ -710,19 +746,19 @@ impl<'a> Walker<'a> {
             | Expr::IsNotNull(x)
             | Expr::IsTrue(x)
             | Expr::IsFalse(x)
-            | Expr::Cast { expr: x, .. } => self.subqueries(x, outer, ctes, d),
+            | Expr::Cast { expr: x, .. } => self.subqueries(x, outer, d),
             Expr::InList { expr, list, .. } => {
-                self.subqueries(expr, outer, ctes, d);
+                self.subqueries(expr, outer, d);
                 for x in list {
-                    self.subqueries(x, outer, ctes, d);
+                    self.subqueries(x, outer, d);
                 }
             }
             Expr::Between {
                 expr, low, high, ..
             } => {
-                self.subqueries(expr, outer, ctes, d);
-                self.subqueries(low, outer, ctes, d);
-                self.subqueries(high, outer, ctes, d);
+                self.subqueries(expr, outer, d);
+                self.subqueries(low, outer, d);
+                self.subqueries(high, outer, d);
             }
             Expr::Case {
                 operand,
@@ -731,14 +767,14 @@ impl<'a> Walker<'a> {
                 ..
             } => {
                 if let Some(o) = operand {
-                    self.subqueries(o, outer, ctes, d);
+                    self.subqueries(o, outer, d);
                 }
                 for w in conditions {
-                    self.subqueries(&w.condition, outer, ctes, d);
-                    self.subqueries(&w.result, outer, ctes, d);
+                    self.subqueries(&w.condition, outer, d);
+                    self.subqueries(&w.result, outer, d);
                 }
                 if let Some(x) = else_result {
-                    self.subqueries(x, outer, ctes, d);
+                    self.subqueries(x, outer, d);
                 }
             }
             Expr::Function(f) => {
@@ -750,16 +786,16 @@ impl<'a> Walker<'a> {
                             | FunctionArg::ExprNamed { arg: x, .. } => x,
                         };
                         if let FunctionArgExpr::Expr(x) = arg {
-                            self.subqueries(x, outer, ctes, d);
+                            self.subqueries(x, outer, d);
                         }
                     }
                 } else if let FunctionArguments::Subquery(q) = &f.args {
-                    self.query(q, outer, ctes, d);
+                    self.query(q, outer, d);
                 }
             }
             Expr::Tuple(xs) => {
                 for x in xs {
-                    self.subqueries(x, outer, ctes, d);
+                    self.subqueries(x, outer, d);
                 }
             }
             _ => {}

@@ -122,6 +122,11 @@ impl Reviewer {
         budget: &mut Budget,
     ) -> Result<(), DecideError> {
         budget.charge(1)?;
+        self.replay_one(pos, stmt);
+        budget.settle()
+    }
+
+    fn replay_one(&mut self, pos: usize, stmt: &Stmt) {
         self.phase = stmt.phase;
         if self.phase == Phase::Script {
             // Sequences and views the script creates are new objects: ALTER TABLE on them locks nothing live.
@@ -135,16 +140,15 @@ impl Reviewer {
         };
         if let Some(r) = &stmt.recognised {
             self.recognised(r, &loc);
-            return Ok(());
+            return;
         }
         let Some(st) = &stmt.ast else {
-            return Ok(());
+            return;
         };
         if self.phase == Phase::Script {
             self.script_statement(st, stmt, &loc);
         }
         self.ast_statement(st, stmt, &loc);
-        Ok(())
     }
 
     fn ast_statement(&mut self, st: &Statement, stmt: &Stmt, loc: &Loc) {
@@ -392,12 +396,15 @@ impl Reviewer {
             implicit: false,
         };
         if let Some(t) = self.catalog.ensure(&name) {
-            let exists = index_name.as_deref().is_some_and(|n| {
-                t.indexes
-                    .iter()
-                    .any(|i| i.name.as_deref().is_some_and(|m| m.eq_ignore_ascii_case(n)))
-            });
-            if !(exists && ci.if_not_exists) {
+            // Only IF NOT EXISTS needs the scan (charged: thousands of them on one table meet the budget).
+            let exists = ci.if_not_exists
+                && index_name.as_deref().is_some_and(|n| {
+                    budget::tally(t.indexes.len());
+                    t.indexes
+                        .iter()
+                        .any(|i| i.name.as_deref().is_some_and(|m| m.eq_ignore_ascii_case(n)))
+                });
+            if !exists {
                 t.indexes.push(index);
             }
         }
@@ -534,6 +541,7 @@ impl Reviewer {
                 }
                 AlterTableOperation::DropPrimaryKey { .. } => {
                     if let Some(t) = self.catalog.get_mut(&name.key) {
+                        budget::tally(t.indexes.len());
                         t.indexes.retain(|i| !i.primary);
                     }
                 }
@@ -1312,13 +1320,18 @@ impl Reviewer {
 
     pub fn catalog_rules(&mut self, budget: &mut Budget) -> Result<(), DecideError> {
         let dialect = self.ctx.dialect;
+        // Whether each table has a key, found once (thousands of partitions share one parent).
+        let has_pk: Vec<bool> = self.catalog.tables.iter().map(Table::has_pk).collect();
         for t in self.catalog.tables.iter().filter(|t| !t.dropped) {
-            budget.charge(1 + t.columns.len() + t.indexes.len() + t.fks.len())?;
+            budget.charge(1 + t.columns().len() + t.indexes.len() + t.fks.len())?;
             // missing-primary-key
             let parent_has_pk = t.partition_of.as_ref().is_some_and(|p| {
-                self.catalog
-                    .get(p)
-                    .is_none_or(|pt| pt.has_pk() || !pt.complete)
+                let at = self.catalog.by_key.get(p.as_str()).copied();
+                at.and_then(|i| self.catalog.tables.get(i))
+                    .filter(|pt| !pt.dropped)
+                    .is_none_or(|pt| {
+                        at.is_some_and(|i| has_pk.get(i).copied().unwrap_or(false)) || !pt.complete
+                    })
             });
             if let Some(pos) = t.created_stmt
                 && t.complete
@@ -1544,9 +1557,10 @@ impl Reviewer {
             uses: Vec::new(),
             notes: Vec::new(),
             depth_exceeded: false,
+            ctes: HashMap::new(),
         };
         for st in stmts {
-            walker.statement(st, &HashSet::new(), 0);
+            walker.statement(st, 0);
         }
         let Walker {
             uses,
@@ -1562,10 +1576,12 @@ impl Reviewer {
                 "queries[{qi}]: nested deeper than {MAX_WALK_DEPTH} levels; the deepest parts were not analysed"
             ));
         }
+        budget.settle()?;
         let pos = base.saturating_add(qi);
         for u in uses {
             budget.charge(1 + u.need.eq.len() + u.need.range.len() + u.need.order.len())?;
             self.judge_use(pos, qi, u);
+            budget.settle()?;
         }
         Ok(())
     }
@@ -1838,7 +1854,7 @@ impl Reviewer {
             .map(|t| TableSummary {
                 name: t.name.display.clone(),
                 created_in_script: t.new,
-                column_count: t.columns.len(),
+                column_count: t.columns().len(),
                 primary_key: t
                     .indexes
                     .iter()

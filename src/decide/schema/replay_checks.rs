@@ -189,6 +189,7 @@ impl Reviewer {
         let Some(t) = self.catalog.get_mut(&name.key) else {
             return;
         };
+        budget::tally(1 + t.not_valid.len() + t.pending_not_null.len());
         let same_tx = t
             .not_valid
             .iter()

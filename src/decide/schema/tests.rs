@@ -1591,3 +1591,170 @@ fn a_hostile_input_gets_a_budget_error_not_an_abort() {
         Err(DecideError::TooLarge(m)) if m.contains("work limit")
     ));
 }
+
+fn work_with_queries(ddl: String, queries: Vec<String>) -> usize {
+    let input = ReviewSchemaInput {
+        ddl: Some(ddl),
+        queries: Some(queries),
+        ..Default::default()
+    };
+    match review_counting(&input, usize::MAX) {
+        Ok((_, w)) => w,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// Like [`assert_linear`], for an input made of a DDL script and queries.
+fn assert_linear_with_queries(make: impl Fn(usize) -> (String, Vec<String>), n: usize) {
+    let (d, q) = make(n);
+    let a = work_with_queries(d, q);
+    let (d, q) = make(2 * n);
+    let b = work_with_queries(d, q);
+    assert!(
+        b * 10 <= a * 23,
+        "work grew from {a} to {b} when the input doubled"
+    );
+}
+
+fn wide_table(cols: usize) -> String {
+    let defs: Vec<String> = (0..cols).map(|k| format!("c{k} int")).collect();
+    format!(
+        "CREATE TABLE t (id bigint PRIMARY KEY, {});\n",
+        defs.join(", ")
+    )
+}
+
+#[test]
+fn from_items_over_a_wide_table_do_not_copy_its_columns() {
+    // Doubling both the table's width and the FROM list must not quadruple the work.
+    assert_linear_with_queries(
+        |n| {
+            let from = vec!["t"; n].join(", ");
+            (wide_table(n), vec![format!("SELECT 1 FROM {from}")])
+        },
+        400,
+    );
+}
+
+#[test]
+fn column_references_do_not_scan_every_from_item() {
+    assert_linear_with_queries(
+        |n| {
+            let from: Vec<String> = (0..n).map(|k| format!("t a{k}")).collect();
+            let preds: Vec<String> = (0..n).map(|k| format!("c{} = 1", k % 50)).collect();
+            (
+                wide_table(50),
+                vec![format!(
+                    "SELECT 1 FROM {} WHERE {}",
+                    from.join(", "),
+                    preds.join(" AND ")
+                )],
+            )
+        },
+        500,
+    );
+}
+
+#[test]
+fn many_predicates_on_one_table_cost_linear() {
+    assert_linear_with_queries(
+        |n| {
+            let preds: Vec<String> = (0..n).map(|k| format!("c{k} = 1")).collect();
+            (
+                wide_table(n),
+                vec![format!("SELECT 1 FROM t WHERE {}", preds.join(" AND "))],
+            )
+        },
+        500,
+    );
+}
+
+#[test]
+fn a_long_join_using_chain_costs_linear() {
+    assert_linear_with_queries(
+        |n| {
+            let joins: String = (0..n).map(|_| " JOIN t USING (c0)").collect();
+            (wide_table(4), vec![format!("SELECT 1 FROM t{joins}")])
+        },
+        800,
+    );
+}
+
+#[test]
+fn subqueries_under_many_ctes_do_not_copy_them() {
+    assert_linear_with_queries(
+        |n| {
+            let ctes: Vec<String> = (0..n)
+                .map(|k| format!("w{k} AS (SELECT 1 FROM t WHERE c0 = 1)"))
+                .collect();
+            let subs: Vec<String> = (0..n)
+                .map(|_| "(WITH x AS (SELECT 1) SELECT 1 FROM t)".to_string())
+                .collect();
+            (
+                wide_table(4),
+                vec![format!(
+                    "WITH {} SELECT {} FROM t",
+                    ctes.join(", "),
+                    subs.join(", ")
+                )],
+            )
+        },
+        300,
+    );
+}
+
+#[test]
+fn many_columns_added_to_one_table_cost_linear() {
+    assert_linear(
+        |n| {
+            let mut s = String::from("CREATE TABLE t (id bigint PRIMARY KEY);\n");
+            for k in 0..n {
+                s.push_str(&format!("ALTER TABLE t ADD COLUMN c{k} int;\n"));
+            }
+            s
+        },
+        2_000,
+    );
+}
+
+#[test]
+fn many_partitions_of_one_keyed_parent_cost_linear() {
+    assert_linear(
+        |n| {
+            let mut s = String::from(
+                "CREATE TABLE p (id bigint, at date, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);\n",
+            );
+            for k in 0..n {
+                s.push_str(&format!("CREATE INDEX pi{k} ON p (at, id);\n"));
+                s.push_str(&format!(
+                    "CREATE TABLE p{k} PARTITION OF p FOR VALUES FROM ('{k}') TO ('{k}x');\n"
+                ));
+            }
+            s
+        },
+        1_000,
+    );
+}
+
+#[test]
+fn repeated_drops_on_a_large_table_meet_the_budget() {
+    // Each DROP INDEX scans the table's indexes: allowed, but counted, so thousands of them on one
+    // table with thousands of indexes end in the budget's error, not minutes of CPU.
+    let mut s = String::new();
+    for k in 0..3_000 {
+        s.push_str(&format!("CREATE INDEX i{k} ON t (a{k});\n"));
+    }
+    for k in 0..3_000 {
+        s.push_str(&format!("ALTER TABLE t DROP CONSTRAINT x{k};\n"));
+    }
+    let w = work(None, s.clone());
+    assert!(w > 3_000 * 3_000, "the scans are counted: {w}");
+    let input = ReviewSchemaInput {
+        ddl: Some(s),
+        ..Default::default()
+    };
+    assert!(matches!(
+        review_with_budget(&input, 1_000_000),
+        Err(DecideError::TooLarge(m)) if m.contains("work limit")
+    ));
+}
