@@ -600,3 +600,93 @@ fn stateless_2026_07_28_clients_discover_and_call_without_initialize() {
         "backend-engineering"
     );
 }
+
+/// A client that keeps the log messages the server sends.
+#[derive(Clone, Default)]
+struct LogCollector(std::sync::Arc<std::sync::Mutex<Vec<Value>>>);
+
+#[allow(deprecated)] // MCP logging: deprecated in 2026-07-28, part of 2025-11-25.
+impl rmcp::ClientHandler for LogCollector {
+    async fn on_logging_message(
+        &self,
+        params: rmcp::model::LoggingMessageNotificationParam,
+        _context: rmcp::service::NotificationContext<rmcp::RoleClient>,
+    ) {
+        let value = serde_json::to_value(&params).unwrap();
+        self.0.lock().unwrap().push(value);
+    }
+}
+
+impl LogCollector {
+    fn levels(&self) -> Vec<String> {
+        let logs = self.0.lock().unwrap();
+        logs.iter()
+            .map(|l| l["level"].as_str().unwrap_or("?").to_string())
+            .collect()
+    }
+
+    async fn wait_for(&self, count: usize) {
+        for _ in 0..200 {
+            if self.0.lock().unwrap().len() >= count {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("expected {count} log messages, got {:?}", self.levels());
+    }
+}
+
+#[tokio::test]
+#[allow(deprecated)]
+async fn log_messages_follow_the_level_the_client_sets_and_none_before() {
+    use rmcp::ServiceExt as _;
+    use rmcp::model::{LoggingLevel, SetLevelRequestParams};
+    let mut command = tokio::process::Command::new(common::BIN);
+    command.env("RUST_LOG", "warn");
+    let (transport, _stderr) = rmcp::transport::TokioChildProcess::builder(command)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let logs = LogCollector::default();
+    let client = logs.clone().serve(transport).await.unwrap();
+    assert!(client.peer_info().unwrap().capabilities.logging.is_some());
+    let search =
+        |query: Value| CallToolRequestParams::new("search_references").with_arguments(args(query));
+    // No level set: nothing is sent.
+    client
+        .call_tool(search(json!({"query": "index", "limit": 1})))
+        .await
+        .unwrap();
+    client
+        .set_level(SetLevelRequestParams::new(LoggingLevel::Debug))
+        .await
+        .unwrap();
+    client
+        .call_tool(search(json!({"query": "index", "limit": 1})))
+        .await
+        .unwrap();
+    logs.wait_for(1).await;
+    assert_eq!(logs.levels(), ["debug"]);
+    assert_eq!(
+        logs.0.lock().unwrap()[0]["data"]["tool"],
+        "search_references"
+    );
+    // At warning, a good call sends nothing and a tool error sends a warning.
+    client
+        .set_level(SetLevelRequestParams::new(LoggingLevel::Warning))
+        .await
+        .unwrap();
+    client
+        .call_tool(search(json!({"query": "index", "limit": 1})))
+        .await
+        .unwrap();
+    let bad = client
+        .call_tool(search(json!({"query": "index", "limit": 0})))
+        .await
+        .unwrap();
+    assert_eq!(bad.is_error, Some(true));
+    logs.wait_for(2).await;
+    assert_eq!(logs.levels(), ["debug", "warning"]);
+    assert_eq!(logs.0.lock().unwrap()[1]["data"]["isError"], true);
+    client.cancel().await.unwrap();
+}

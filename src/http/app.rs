@@ -64,6 +64,12 @@ impl AppState {
         Some(sessions.sessions.try_read().map(|s| s.len()).unwrap_or(0))
     }
 
+    /// Whether a 2025-era session is open (`None` in stateless mode).
+    pub async fn has_session(&self, id: &str) -> Option<bool> {
+        let sessions = self.sessions.as_ref()?;
+        Some(sessions.sessions.read().await.contains_key(id))
+    }
+
     fn mcp_config(&self) -> StreamableHttpServerConfig {
         StreamableHttpServerConfig::default()
             .with_allowed_hosts(self.config.allowed_hosts.clone())
@@ -79,7 +85,7 @@ impl AppState {
 /// The whole HTTP application.
 pub fn app(state: Arc<AppState>) -> Router {
     let server = state.server.clone();
-    let factory = move || Ok(server.clone());
+    let factory = move || Ok(server.for_session());
     let mcp: Router<Arc<AppState>> = match &state.sessions {
         Some(sessions) => Router::new().route_service(
             "/mcp",

@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::{Method, Request, StatusCode, header};
 use tower::ServiceExt as _;
 
 use super::app::{AppState, app};
@@ -89,6 +89,25 @@ fn mcp_post(body: &str, extra: &[(&str, &str)]) -> Request<Body> {
         request.headers_mut().insert(name, value.parse().unwrap());
     }
     request
+}
+
+/// `request` without the header `name`.
+fn without(mut request: Request<Body>, name: &str) -> Request<Body> {
+    request.headers_mut().remove(name);
+    request
+}
+
+/// A 2025-era GET or DELETE for session `id`.
+fn session_request(method: Method, id: &str) -> Request<Body> {
+    Request::builder()
+        .method(method)
+        .uri("/mcp")
+        .header(header::HOST, "127.0.0.1:8765")
+        .header(header::ACCEPT, "text/event-stream")
+        .header("mcp-session-id", id)
+        .header("mcp-protocol-version", "2025-11-25")
+        .body(Body::empty())
+        .unwrap()
 }
 
 fn get(path: &str) -> Request<Body> {
@@ -460,11 +479,77 @@ async fn bad_input_gets_a_clear_4xx_and_the_server_goes_on() {
             mcp_post(&search_call(7), &[("mcp-name", "get_skill")]),
             StatusCode::BAD_REQUEST,
         ),
+        (
+            "no Accept header at all",
+            without(mcp_post(&search_call(10), &[]), "accept"),
+            StatusCode::NOT_ACCEPTABLE,
+        ),
+        (
+            "Mcp-Method header missing on a 2026 request",
+            without(mcp_post(&search_call(11), &[]), "mcp-method"),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "Mcp-Name header missing on tools/call",
+            without(mcp_post(&search_call(12), &[]), "mcp-name"),
+            StatusCode::BAD_REQUEST,
+        ),
+        ("an empty body", mcp_post("", &[]), StatusCode::BAD_REQUEST),
+        (
+            "JSON that is not JSON-RPC",
+            mcp_post(r#"{"hello":"world"}"#, &[]),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "a JSON array (no batches since 2025-06-18)",
+            mcp_post("[]", &[]),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "a body that is not UTF-8",
+            {
+                let mut r = mcp_post("", &[]);
+                *r.body_mut() =
+                    Body::from(b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"\xff\xfe\"}".to_vec());
+                r
+            },
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "unknown session on GET",
+            session_request(Method::GET, "no-such-session"),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "unknown session on DELETE",
+            session_request(Method::DELETE, "no-such-session"),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "an HTTP method /mcp does not serve",
+            {
+                let mut r = mcp_post(INIT, &[]);
+                *r.method_mut() = Method::PUT;
+                r
+            },
+            StatusCode::METHOD_NOT_ALLOWED,
+        ),
     ];
     for (what, request, expected) in cases {
         let a = send(&s, request).await;
         assert_eq!(a.status, expected, "{what}: {}", a.body);
         assert!(!a.body.is_empty(), "{what}: the answer says why");
+        // A body that reached JSON-RPC parsing gets the code the specification gives.
+        for (case, code) in [
+            ("an empty body", "-32700"),
+            ("a body that is not UTF-8", "-32700"),
+            ("JSON that is not JSON-RPC", "-32600"),
+            ("a JSON array (no batches since 2025-06-18)", "-32600"),
+        ] {
+            if what == case {
+                assert!(a.body.contains(code), "{what}: {}", a.body);
+            }
+        }
         // The next good request is served.
         let a = send(&s, mcp_post(&search_call(9), &[])).await;
         assert_eq!(a.status, StatusCode::OK, "after {what}");

@@ -186,11 +186,12 @@ fn too_large(state: &AppState) -> Response {
         .into_response()
 }
 
-fn parse_error(e: &serde_json::Error) -> Response {
+/// A JSON-RPC error answered by this layer (`id` null: the request's id cannot be trusted).
+fn rpc_error(code: i64, message: String) -> Response {
     let body = serde_json::json!({
         "jsonrpc": "2.0",
         "id": null,
-        "error": {"code": -32700, "message": format!("Parse error: the body is not JSON ({e})")},
+        "error": {"code": code, "message": message},
     });
     (
         StatusCode::BAD_REQUEST,
@@ -200,8 +201,34 @@ fn parse_error(e: &serde_json::Error) -> Response {
         .into_response()
 }
 
+fn parse_error(reason: impl std::fmt::Display) -> Response {
+    rpc_error(-32700, format!("Parse error: {reason}"))
+}
+
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        })
+}
+
 /// Middleware on `/mcp`.
 pub async fn track(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    // rmcp answers DELETE for any session id 202, known or not; an unknown session is 404, as on
+    // every other request.
+    if request.method() == Method::DELETE
+        && let Some(id) = request
+            .headers()
+            .get("mcp-session-id")
+            .and_then(|v| v.to_str().ok())
+        && state.has_session(id).await == Some(false)
+    {
+        return (StatusCode::NOT_FOUND, "Not Found: Session not found\n").into_response();
+    }
     if request.method() != Method::POST {
         return next.run(request).await;
     }
@@ -231,9 +258,13 @@ pub async fn track(State(state): State<Arc<AppState>>, request: Request, next: N
         }
     };
     // rmcp answers a body that is not JSON at all with 415; it is a JSON-RPC parse error (400).
-    if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
-        return parse_error(&e);
+    if let Err(e) = std::str::from_utf8(&bytes) {
+        return parse_error(format_args!("the body is not UTF-8 ({e})"));
     }
+    if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
+        return parse_error(format_args!("the body is not JSON ({e})"));
+    }
+    let json_body = is_json(&parts.headers);
     let described = describe(&bytes, &state.tools);
     let span = tracing::Span::current();
     span.record("mcp_method", described.method);
@@ -263,6 +294,15 @@ pub async fn track(State(state): State<Arc<AppState>>, request: Request, next: N
     let response = next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
+    // JSON that is no JSON-RPC message (an array, an object without `jsonrpc`, ...): rmcp says 415
+    // for it too, though the media type was right. It is an invalid request (400, -32600).
+    if response.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE && json_body {
+        return rpc_error(
+            -32600,
+            "Invalid Request: the body is JSON but not a JSON-RPC request, notification or response"
+                .to_string(),
+        );
+    }
     let mut tracker = Tracker {
         state: state.clone(),
         started,

@@ -10,6 +10,7 @@ pub mod stdio;
 pub mod tools;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult, CompletionInfo,
@@ -18,6 +19,9 @@ use rmcp::model::{
     ListSkillsResult, ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams,
     ReadResourceResponse, Reference, ServerCapabilities, ServerConfig,
 };
+#[allow(deprecated)]
+// MCP logging: deprecated in 2026-07-28 (SEP-2577), required by 2025-11-25.
+use rmcp::model::{LoggingLevel, LoggingMessageNotificationParam, SetLevelRequestParams};
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 
@@ -41,10 +45,36 @@ struct Inner {
     exec: exec::Executor,
 }
 
-/// The server: cheap to clone (one shared state).
+/// The server: cheap to clone (one shared state). A clone shares the session's log level too; a
+/// transport serving several sessions gives each its own with [`BackendEngineeringServer::for_session`].
 #[derive(Clone)]
 pub struct BackendEngineeringServer {
     inner: Arc<Inner>,
+    /// The session's `logging/setLevel`: 0 until a client sets one (then no log messages are sent),
+    /// else the level's rank plus one ([`log_rank`]).
+    log_level: Arc<AtomicU8>,
+}
+
+/// A log level's rank, debug (1) to emergency (8), as the specification orders them.
+#[allow(deprecated)]
+fn log_rank(level: LoggingLevel) -> u8 {
+    match level {
+        LoggingLevel::Debug => 1,
+        LoggingLevel::Info => 2,
+        LoggingLevel::Notice => 3,
+        LoggingLevel::Warning => 4,
+        LoggingLevel::Error => 5,
+        LoggingLevel::Critical => 6,
+        LoggingLevel::Alert => 7,
+        LoggingLevel::Emergency => 8,
+    }
+}
+
+/// The level a 2026-07-28 request asks for in `_meta` (`io.modelcontextprotocol/logLevel`), if any.
+#[allow(deprecated)]
+fn requested_level(meta: &rmcp::model::RequestMetaObject) -> Option<LoggingLevel> {
+    let value = meta.0.get("io.modelcontextprotocol/logLevel")?;
+    serde_json::from_value(value.clone()).ok()
 }
 
 impl BackendEngineeringServer {
@@ -67,6 +97,36 @@ impl BackendEngineeringServer {
                 tools: tools::registry(),
                 exec,
             }),
+            log_level: Arc::new(AtomicU8::new(0)),
+        }
+    }
+
+    /// The same server for a new session: shared content and index, its own log level.
+    pub fn for_session(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            log_level: Arc::new(AtomicU8::new(0)),
+        }
+    }
+
+    /// Send a `notifications/message` when the client asked for `level` or below: by the request's
+    /// `_meta` log level (2026-07-28) or else the session's `logging/setLevel`. Nothing by default.
+    #[allow(deprecated)]
+    async fn log(
+        &self,
+        context: &RequestContext<RoleServer>,
+        level: LoggingLevel,
+        data: serde_json::Value,
+    ) {
+        let wanted = requested_level(&context.meta)
+            .map(log_rank)
+            .unwrap_or_else(|| self.log_level.load(Ordering::Relaxed));
+        if wanted == 0 || log_rank(level) < wanted {
+            return;
+        }
+        let message = LoggingMessageNotificationParam::new(level, data).with_logger("tools");
+        if let Err(e) = context.peer.notify_logging_message(message).await {
+            tracing::debug!(error = %e, "log message not sent");
         }
     }
 
@@ -87,6 +147,7 @@ impl Default for BackendEngineeringServer {
 }
 
 impl ServerHandler for BackendEngineeringServer {
+    #[allow(deprecated)] // logging: see the import
     fn get_info(&self) -> ServerConfig {
         let capabilities = ServerCapabilities::builder()
             .enable_tools()
@@ -94,6 +155,7 @@ impl ServerHandler for BackendEngineeringServer {
             .enable_resources()
             .enable_completions()
             .enable_skills()
+            .enable_logging()
             .build();
         let mut implementation = Implementation::new(SERVER_NAME, env!("CARGO_PKG_VERSION"));
         implementation.title = Some("Backend Engineering".to_string());
@@ -152,13 +214,20 @@ impl ServerHandler for BackendEngineeringServer {
         let outcome = self
             .inner
             .exec
-            .run(context.ct.cancelled_owned(), move || {
+            .run(context.ct.clone().cancelled_owned(), move || {
                 inner.tools[index].call(&inner.context, arguments)
             })
             .await;
         let result = match outcome {
             Ok(result) => result,
             Err(exec::ExecError::Busy { limit }) => {
+                #[allow(deprecated)]
+                self.log(
+                    &context,
+                    LoggingLevel::Error,
+                    serde_json::json!({"tool": request.name, "busy": limit}),
+                )
+                .await;
                 return Err(ErrorData::new(
                     rmcp::model::ErrorCode(jsonrpc::code::SERVER_BUSY as i32),
                     format!(
@@ -175,7 +244,35 @@ impl ServerHandler for BackendEngineeringServer {
             micros = started.elapsed().as_micros() as u64,
             "tool call"
         );
+        let is_error = result.is_error.unwrap_or(false);
+        #[allow(deprecated)]
+        let level = if is_error {
+            LoggingLevel::Warning
+        } else {
+            LoggingLevel::Debug
+        };
+        self.log(
+            &context,
+            level,
+            serde_json::json!({
+                "tool": request.name,
+                "isError": is_error,
+                "ms": started.elapsed().as_secs_f64() * 1000.0,
+            }),
+        )
+        .await;
         Ok(result.into())
+    }
+
+    #[allow(deprecated)]
+    async fn set_level(
+        &self,
+        request: SetLevelRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        self.log_level
+            .store(log_rank(request.level), Ordering::Relaxed);
+        Ok(())
     }
 
     async fn list_prompts(

@@ -89,7 +89,8 @@ pub fn read(skill: &Skill, uri: &str) -> Result<ReadResourceResult, ErrorData> {
                 "no resource at {uri:?}{hint}; the resources are: {}",
                 known.join(", ")
             ),
-            None,
+            // SEP-2164: the error names the URI that was not found.
+            Some(serde_json::json!({ "uri": uri })),
         ));
     };
     let text = section.map_or(doc.text, |s| s.text_with_children);
