@@ -84,7 +84,11 @@ pub fn check_column_type(
             ),
             SqlDialect::Mysql => {
                 if existing {
-                    ctx.alter_type_sql(table, col, "DECIMAL(19,4)")
+                    format!(
+                        "{}\n-- MySQL copies the table to change the type (ALGORITHM=COPY: writes wait); \
+                         on a large table use gh-ost or pt-online-schema-change",
+                        ctx.alter_type_sql(table, col, "DECIMAL(19,4)")
+                    )
                 } else {
                     format!(
                         "-- declare it exact: {c} DECIMAL(19,4) (or {}_cents BIGINT minor units)",
@@ -94,7 +98,11 @@ pub fn check_column_type(
             }
             SqlDialect::Postgres | SqlDialect::Generic => {
                 if existing {
-                    ctx.alter_type_sql(table, col, "numeric(19,4)")
+                    format!(
+                        "{}  -- rewrites the table under an ACCESS EXCLUSIVE lock: \
+                         on a large table add a numeric column, backfill it in batches and switch (expand-contract)",
+                        ctx.alter_type_sql(table, col, "numeric(19,4)")
+                    )
                 } else {
                     format!(
                         "-- declare it exact: {c} numeric(19,4) (or {}_cents bigint minor units)",
@@ -134,9 +142,16 @@ pub fn check_column_type(
         };
         let fix = if existing {
             format!(
-                "-- switching {c} to text is metadata-only (binary compatible, no rewrite) for varchar; from char it rewrites:\n\
+                "{}\n\
                  ALTER TABLE {tsql} ALTER COLUMN {c} TYPE text;\n\
-                 ALTER TABLE {tsql} ADD CONSTRAINT {chk} CHECK (length({c}) <= {n}) NOT VALID;",
+                 ALTER TABLE {tsql} ADD CONSTRAINT {chk} CHECK (length({c}) <= {n}) NOT VALID;\n\
+                 ALTER TABLE {tsql} VALIDATE CONSTRAINT {chk};  -- in its own transaction: reads and writes go on",
+                if fixed {
+                    "-- from char to text rewrites the table under an ACCESS EXCLUSIVE lock (trailing spaces are \
+                     dropped): expand-contract on a large one"
+                } else {
+                    "-- varchar to text is binary compatible: no rewrite, only a brief ACCESS EXCLUSIVE lock"
+                },
                 chk = ctx.q(&format!(
                     "{}_{}_length",
                     sanitize(&table.short),

@@ -263,6 +263,34 @@ impl Ctx {
         }
     }
 
+    /// One batch of a backfill of `table` (SQL name) that sets `set` on rows where `pending` holds:
+    /// run again until it updates 0 rows.
+    pub fn batch_update_sql(&self, table: &str, set: &str, pending: &str) -> String {
+        match self.dialect {
+            SqlDialect::Postgres => format!(
+                "UPDATE {table} SET {set} WHERE ctid IN (SELECT ctid FROM {table} WHERE {pending} LIMIT 10000);  -- repeat until 0 rows"
+            ),
+            SqlDialect::Sqlite => format!(
+                "UPDATE {table} SET {set} WHERE rowid IN (SELECT rowid FROM {table} WHERE {pending} LIMIT 10000);  -- repeat until 0 rows"
+            ),
+            SqlDialect::Mysql => format!(
+                "UPDATE {table} SET {set} WHERE {pending} LIMIT 10000;  -- repeat until 0 rows"
+            ),
+            SqlDialect::Generic => {
+                format!("UPDATE {table} SET {set} WHERE {pending};  -- in key ranges on a large table")
+            }
+        }
+    }
+
+    /// `a` and `b` differ, NULLs compared as values.
+    pub fn distinct_sql(&self, a: &str, b: &str) -> String {
+        match self.dialect {
+            SqlDialect::Sqlite => format!("{a} IS NOT {b}"),
+            SqlDialect::Mysql => format!("NOT ({a} <=> {b})"),
+            SqlDialect::Postgres | SqlDialect::Generic => format!("{a} IS DISTINCT FROM {b}"),
+        }
+    }
+
     pub fn alter_type_sql(&self, table: &TableName, col: &str, ty: &str) -> String {
         match self.dialect {
             SqlDialect::Mysql => format!(

@@ -320,7 +320,13 @@ impl Reviewer {
             let key = def.name.value.to_lowercase();
             let col = self.ctx.ident_display(&def.name);
             if !seen.insert(key) {
-                let (m, f) = rules::duplicate_column::advice(&name.display, &col, true);
+                let (m, mut f) = rules::duplicate_column::advice(&name.display, &col, true);
+                // The statement with the second definition left out, to run instead.
+                let mut once = ct.clone();
+                let mut kept = HashSet::with_capacity(once.columns.len());
+                once.columns
+                    .retain(|d| kept.insert(d.name.value.to_lowercase()));
+                f = format!("{once};  -- {f}");
                 self.push_rule(
                     &rules::duplicate_column::RULE,
                     loc,
@@ -332,15 +338,17 @@ impl Reviewer {
                 continue;
             }
             self.check_identifier(loc, &name.display, "Column", &col);
-            self.check_serial(loc, &name.display, &col, &def.data_type);
+            self.check_serial(loc, &name, &col, &def.data_type);
             self.references_live_table(loc, def);
             add_column(&self.ctx, &mut t, def, loc, true);
+            // A table of `schema` is live: its fixes are ALTERs to run, not declarations to edit.
+            let live = !t.new;
             check_column_type(
                 &self.ctx,
                 &name,
                 &self.ctx.ident_display(&def.name),
                 &def.data_type,
-                false,
+                live,
                 loc,
                 &mut self.out,
             );
@@ -570,7 +578,7 @@ impl Reviewer {
             return;
         }
         self.check_identifier(loc, &name.display, "Column", &col);
-        self.check_serial(loc, &name.display, &col, &def.data_type);
+        self.check_serial(loc, &name, &col, &def.data_type);
         if !created {
             self.add_column_locks(name, def, loc);
         }
@@ -604,6 +612,9 @@ impl Reviewer {
             sanitize(&name.short),
             sanitize(&col)
         ));
+        let batch =
+            self.ctx
+                .batch_update_sql(tsql, &format!("{c} = <value>"), &format!("{c} IS NULL"));
         let (why, fix) = match self.ctx.dialect {
             SqlDialect::Generic => (
                 "most databases reject it once the table has rows (they would be NULL) or rewrite the \
@@ -612,7 +623,7 @@ impl Reviewer {
                     "-- 1. add the column nullable:\n\
                      ALTER TABLE {tsql} ADD COLUMN {c} {ty};\n\
                      -- 2. deploy code that writes {col}; backfill old rows in small batches (repeat until 0 rows):\n\
-                     UPDATE {tsql} SET {c} = <value> WHERE {c} IS NULL AND <primary key in the next batch>;\n\
+                     {batch}\n\
                      -- 3. enforce it:\n\
                      ALTER TABLE {tsql} ALTER COLUMN {c} SET NOT NULL;"
                 ),
@@ -963,11 +974,16 @@ impl Reviewer {
         let c = self.ctx.q(&col);
         let t = &name.sql;
         let steps = |tmp: &str| {
+            let batch = self.ctx.batch_update_sql(
+                t,
+                &format!("{tmp} = {c}"),
+                &self.ctx.distinct_sql(tmp, &c),
+            );
             format!(
                 "-- expand: add the new column beside the old one\n\
                  ALTER TABLE {t} ADD COLUMN {tmp} {new_sql};\n\
                  -- deploy code that writes both; backfill in batches, checking values that do not fit:\n\
-                 UPDATE {t} SET {tmp} = {c} WHERE {tmp} IS NULL AND <batch condition>;\n\
+                 {batch}\n\
                  -- switch reads to {tmp}, stop writing {c}; keep {c} until verified (that is the rollback)\n\
                  -- contract, in a later release: ALTER TABLE {t} DROP COLUMN {c}; then rename {tmp} if needed"
             )
@@ -1129,11 +1145,14 @@ impl Reviewer {
         let t = &name.sql;
         let o = self.ctx.q(&old_d);
         let n = self.ctx.q(&new_d);
+        let batch = self
+            .ctx
+            .batch_update_sql(t, &format!("{n} = {o}"), &self.ctx.distinct_sql(&n, &o));
         let fix = format!(
             "-- expand: add the new column\n\
              ALTER TABLE {t} ADD COLUMN {n} {ty};\n\
              -- deploy code that writes both {old_d} and {new_d} (or a trigger), then backfill in batches:\n\
-             UPDATE {t} SET {n} = {o} WHERE {n} IS NULL AND <batch condition>;\n\
+             {batch}\n\
              -- switch reads to {new_d}; rollback until here = switch reads back to {old_d}\n\
              -- contract, in a later release once nothing reads {old_d}:\n\
              ALTER TABLE {t} DROP COLUMN {o};"
@@ -1938,7 +1957,11 @@ pub fn missing_pk_advice(ctx: &Ctx, t: &Table) -> (String, String) {
                  -- (for an existing table: create {s}_new with the key, INSERT INTO {s}_new SELECT ..., drop, rename)",
                 s = sanitize(&t.name.short)
             ),
-            _ => format!("ALTER TABLE {tsql} ADD PRIMARY KEY (id);"),
+            _ => format!(
+                "ALTER TABLE {tsql} ADD PRIMARY KEY (id);  -- builds the index under an ACCESS EXCLUSIVE lock \
+                 (and scans for NULLs); on a large live table build a unique index CONCURRENTLY first, then \
+                 ADD PRIMARY KEY USING INDEX"
+            ),
         }
     } else if t.fks.len() >= 2 && fk_cols.len() >= 2 {
         match ctx.dialect {
@@ -1955,10 +1978,13 @@ pub fn missing_pk_advice(ctx: &Ctx, t: &Table) -> (String, String) {
         match ctx.dialect {
             SqlDialect::Postgres | SqlDialect::Generic => format!(
                 "ALTER TABLE {tsql} ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY;\n\
+                 -- it numbers every existing row: the table is rewritten under an ACCESS EXCLUSIVE lock \
+                 (instant while it is new and empty; plan a window for a large one)\n\
                  -- or declare it in the CREATE TABLE: id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY"
             ),
             SqlDialect::Mysql => format!(
-                "ALTER TABLE {tsql} ADD COLUMN id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY FIRST;"
+                "ALTER TABLE {tsql} ADD COLUMN id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY FIRST;  \
+                 -- rebuilds the table, and writes wait while an AUTO_INCREMENT column is added"
             ),
             SqlDialect::Sqlite => {
                 "-- SQLite cannot add a primary key with ALTER TABLE: declare it in the CREATE TABLE\n\

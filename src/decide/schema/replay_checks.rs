@@ -36,20 +36,32 @@ impl Reviewer {
         if let Some(limit) = rules::identifier_too_long::limit(self.opts.dialect)
             && name.len() > limit
         {
-            let (m, f) = rules::identifier_too_long::advice(what, name, limit, self.opts.dialect);
+            let tsql = self
+                .catalog
+                .get(&table.to_lowercase())
+                .map_or_else(|| table.to_string(), |t| t.name.sql.clone());
+            let (m, f) =
+                rules::identifier_too_long::advice(what, name, limit, self.opts.dialect, &tsql);
             self.push_rule(&rules::identifier_too_long::RULE, loc, table, vec![], m, f);
         }
     }
 
     /// prefer-identity, for serial columns the script declares.
-    pub fn check_serial(&mut self, loc: &Loc, table: &str, col: &str, dt: &DataType) {
+    pub fn check_serial(&mut self, loc: &Loc, name: &TableName, col: &str, dt: &DataType) {
+        let table = name.display.as_str();
         if self.phase != Phase::Script
             || self.opts.dialect != SqlDialect::Postgres
             || !is_serial(dt)
         {
             return;
         }
-        let (m, f) = rules::prefer_identity::advice(table, col, &dt.to_string(), &self.ctx.q(col));
+        let (m, f) = rules::prefer_identity::advice(
+            table,
+            col,
+            &dt.to_string(),
+            &self.ctx.q(col),
+            &name.sql,
+        );
         self.push_rule(
             &rules::prefer_identity::RULE,
             loc,
@@ -86,14 +98,27 @@ impl Reviewer {
         if let Some(why) =
             rules::add_column_rewrite::rewrite_reason(def, dialect, self.opts.pg_version)
         {
-            let (m, f) = rules::add_column_rewrite::advice(
+            let default = def.options.iter().find_map(|o| match &o.option {
+                ColumnOption::Default(e) => Some(e.to_string()),
+                _ => None,
+            });
+            let (m, mut f) = rules::add_column_rewrite::advice(
                 &name.display,
                 &col,
                 &why,
                 &name.sql,
                 &qcol,
                 &plain_type(&def.data_type),
+                default.as_deref(),
             );
+            if let Some(e) = &default {
+                f.push('\n');
+                f.push_str(&self.ctx.batch_update_sql(
+                    &name.sql,
+                    &format!("{qcol} = {e}"),
+                    &format!("{qcol} IS NULL"),
+                ));
+            }
             self.push_rule(
                 &rules::add_column_rewrite::RULE,
                 loc,

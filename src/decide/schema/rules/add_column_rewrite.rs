@@ -82,7 +82,8 @@ fn is_volatile(e: &Expr) -> bool {
     .any(|f| s.contains(f))
 }
 
-/// Message and fix for column `col` added to live `table`.
+/// Message and fix for column `col` added to live `table`; with its DEFAULT `default`, the fix sets it
+/// for new rows (the caller appends the batched backfill).
 pub fn advice(
     table: &str,
     col: &str,
@@ -90,18 +91,23 @@ pub fn advice(
     tsql: &str,
     qcol: &str,
     ty: &str,
+    default: Option<&str>,
 ) -> (String, String) {
+    let then = match default {
+        Some(e) => format!(
+            "ALTER TABLE {tsql} ALTER COLUMN {qcol} SET DEFAULT {e};  -- new rows only: instant\n\
+             -- backfill old rows in batches:"
+        ),
+        None => "-- then fill it for new rows (a trigger, or a DEFAULT set after adding) and backfill old rows in \
+             batches; a stored generated or identity column has no form that avoids the rewrite"
+            .to_string(),
+    };
     (
         format!(
             "ADD COLUMN {col} on {table}, a live table, rewrites it: {why}. The table and its indexes are \
              rewritten under an ACCESS EXCLUSIVE lock, so reads and writes wait for the whole rewrite."
         ),
-        format!(
-            "ALTER TABLE {tsql} ADD COLUMN {qcol} {ty};  -- instant: no default yet\n\
-             -- then set the default for new rows, and backfill old rows in batches (repeat until 0 rows):\n\
-             -- ALTER TABLE {tsql} ALTER COLUMN {qcol} SET DEFAULT <expression>;\n\
-             -- UPDATE {tsql} SET {qcol} = <expression> WHERE ctid IN (SELECT ctid FROM {tsql} WHERE {qcol} IS NULL LIMIT 10000);"
-        ),
+        format!("ALTER TABLE {tsql} ADD COLUMN {qcol} {ty};  -- instant: no default yet\n{then}"),
     )
 }
 

@@ -27,7 +27,10 @@ pub fn advice(what: &str, begin: u64) -> (String, String) {
              (\"cannot run inside a transaction block\"), so the migration fails."
         ),
         format!(
-            "-- move {what} out of BEGIN ... COMMIT (in Rails: disable_ddl_transaction!; in Django: atomic = False)"
+            "COMMIT;  -- end the transaction begun on line {begin} just before it (a migration framework's own \
+             transaction: turn it off for this migration instead; Rails disable_ddl_transaction!, Django atomic = False)\n\
+             -- keep the {what} statement here, outside any transaction\n\
+             BEGIN;  -- reopen the transaction for the statements after it"
         ),
     )
 }

@@ -22,7 +22,7 @@ pub fn advice(table: &str, col: &str, in_create: bool) -> (String, String) {
     if in_create {
         (
             format!("{table} defines column {col} twice: the CREATE TABLE fails."),
-            format!("-- keep one definition of {col}"),
+            format!("the first definition of {col} kept"),
         )
     } else {
         (

@@ -2,6 +2,7 @@
 
 use super::{Kind, Rule, SCHEMA_DOC};
 use crate::decide::schema::{Severity, SqlDialect};
+use sha2::Digest;
 
 /// The rule.
 pub const RULE: Rule = Rule {
@@ -26,21 +27,59 @@ pub fn limit(dialect: SqlDialect) -> Option<usize> {
     }
 }
 
-/// Message and fix for an identifier over the limit.
-pub fn advice(what: &str, name: &str, limit: usize, dialect: SqlDialect) -> (String, String) {
+/// Message and fix for an identifier over the limit; `table` is the SQL name of the column's table.
+pub fn advice(
+    what: &str,
+    name: &str,
+    limit: usize,
+    dialect: SqlDialect,
+    table: &str,
+) -> (String, String) {
     let effect = if dialect == SqlDialect::Mysql {
         "MySQL refuses the statement"
     } else {
         "PostgreSQL silently truncates it, so two such names can collide and DDL that names it in full fails"
     };
-    let short: String = name.chars().take(limit).collect();
+    let kept = prefix(name, limit);
+    // A shorter name that stays unique: a prefix and 8 hex digits of the full name's SHA-256.
+    let digest = sha2::Sha256::digest(name.as_bytes());
+    let tag: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    let short = format!("{}_{tag}", prefix(name, limit.saturating_sub(9)).trim_end_matches('_'));
+    let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let fix = match (dialect, what) {
+        (SqlDialect::Postgres, "Column") => format!(
+            "ALTER TABLE {table} RENAME COLUMN {} TO {short};  -- the name PostgreSQL kept, to a shorter unique \
+             one (or shorten it in the statement itself)",
+            q(&kept)
+        ),
+        (SqlDialect::Postgres, "Table") => format!(
+            "ALTER TABLE {} RENAME TO {short};  -- the name PostgreSQL kept, to a shorter unique one (or shorten \
+             it in the statement itself)",
+            q(&kept)
+        ),
+        (SqlDialect::Postgres, "Index") => format!(
+            "ALTER INDEX {} RENAME TO {short};  -- the name PostgreSQL kept, to a shorter unique one (or shorten \
+             it in the statement itself)",
+            q(&kept)
+        ),
+        _ => format!("-- shorten it to at most {limit} bytes in the statement, e.g. {short}"),
+    };
     (
         format!(
             "{what} name {name} is {} bytes, over the {limit}-byte limit: {effect}.",
             name.len()
         ),
-        format!("-- rename it to at most {limit} bytes; PostgreSQL would keep: {short}"),
+        fix,
     )
+}
+
+/// The longest prefix of `s` of at most `n` bytes that ends on a character boundary.
+fn prefix(s: &str, n: usize) -> String {
+    let mut end = n.min(s.len());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_string()
 }
 
 #[cfg(test)]

@@ -17,8 +17,8 @@ pub const RULE: Rule = Rule {
     reference: (SCHEMA_DOC, "choosing-primary-keys"),
 };
 
-/// Message and fix for serial column `col`.
-pub fn advice(table: &str, col: &str, ty: &str, qcol: &str) -> (String, String) {
+/// Message and fix for serial column `col` of `table` (SQL name `tsql`).
+pub fn advice(table: &str, col: &str, ty: &str, qcol: &str, tsql: &str) -> (String, String) {
     let wide = if ty.eq_ignore_ascii_case("smallserial") || ty.eq_ignore_ascii_case("serial2") {
         "smallint"
     } else if ty.eq_ignore_ascii_case("serial") || ty.eq_ignore_ascii_case("serial4") {
@@ -26,12 +26,24 @@ pub fn advice(table: &str, col: &str, ty: &str, qcol: &str) -> (String, String) 
     } else {
         "bigint"
     };
+    // pg_get_serial_sequence reads its first argument as SQL (quotes kept) and its second literally.
+    let lit = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    let (t, c) = (lit(tsql), lit(col));
     (
         format!(
             "{table}.{col} is {ty}: a legacy shorthand whose sequence is owned and granted separately and \
              which accepts any explicit value (imports then collide with the sequence). Use an identity column."
         ),
-        format!("-- declare it as: {qcol} {wide} GENERATED ALWAYS AS IDENTITY"),
+        format!(
+            "-- in one transaction: a brief ACCESS EXCLUSIVE lock, no rewrite; the identity continues after the highest id\n\
+             BEGIN;\n\
+             ALTER TABLE {tsql} ALTER COLUMN {qcol} DROP DEFAULT;\n\
+             DO $$ BEGIN EXECUTE 'DROP SEQUENCE ' || pg_get_serial_sequence({t}, {c}); END $$;\n\
+             ALTER TABLE {tsql} ALTER COLUMN {qcol} ADD GENERATED ALWAYS AS IDENTITY;\n\
+             SELECT setval(pg_get_serial_sequence({t}, {c}), coalesce(max({qcol}), 0) + 1, false) FROM {tsql};\n\
+             COMMIT;\n\
+             -- or, in the CREATE TABLE: {qcol} {wide} GENERATED ALWAYS AS IDENTITY"
+        ),
     )
 }
 

@@ -31,7 +31,9 @@ pub fn advice(table: &str, tsql: &str, cname: &str) -> (String, String) {
              lock is held until COMMIT, so the validating scan runs under it and NOT VALID bought nothing."
         ),
         format!(
-            "COMMIT;  -- end the transaction after the ADD ... NOT VALID\nALTER TABLE {tsql} VALIDATE CONSTRAINT {cname};  -- in its own transaction"
+            "COMMIT;  -- end the ADD's transaction here: its lock goes\n\
+             BEGIN;  -- the VALIDATE in a transaction of its own (SHARE UPDATE EXCLUSIVE: reads and writes go on)\n\
+             ALTER TABLE {tsql} VALIDATE CONSTRAINT {cname};"
         ),
     )
 }
