@@ -111,7 +111,10 @@ fn cases() -> Vec<Case> {
             place: After,
             rows: "INSERT INTO audit_events (kind) VALUES ('a'), ('b'), ('c');",
             checks: &[
-                ("SELECT count(*) FROM pg_constraint WHERE conrelid = 'audit_events'::regclass AND contype = 'p'", "1"),
+                (
+                    "SELECT count(*) FROM pg_constraint WHERE conrelid = 'audit_events'::regclass AND contype = 'p'",
+                    "1",
+                ),
                 ("SELECT count(DISTINCT id) FROM audit_events", "3"),
             ],
             ..case("missing-primary-key", Postgres)
@@ -121,15 +124,24 @@ fn cases() -> Vec<Case> {
             rows: "INSERT INTO page_hits (path) VALUES ('/'), ('/a');",
             migration: Some(""),
             place: After,
-            checks: &[("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'page_hits'::regclass AND attname = 'id_new'", "bigint")],
+            checks: &[(
+                "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'page_hits'::regclass AND attname = 'id_new'",
+                "bigint",
+            )],
             ..case("int-primary-key", Postgres)
         },
         Case {
             place: After,
             rows: "INSERT INTO tags (name) VALUES ('a'), ('b'), ('c');",
             checks: &[
-                ("SELECT attidentity FROM pg_attribute WHERE attrelid = 'tags'::regclass AND attname = 'id'", "a"),
-                ("WITH i AS (INSERT INTO tags (name) VALUES ('d') RETURNING id) SELECT id FROM i", "4"),
+                (
+                    "SELECT attidentity FROM pg_attribute WHERE attrelid = 'tags'::regclass AND attname = 'id'",
+                    "a",
+                ),
+                (
+                    "WITH i AS (INSERT INTO tags (name) VALUES ('d') RETURNING id) SELECT id FROM i",
+                    "4",
+                ),
             ],
             ..case("prefer-identity", Postgres)
         },
@@ -138,26 +150,38 @@ fn cases() -> Vec<Case> {
             rows: "INSERT INTO orders VALUES (1), (2); INSERT INTO order_lines VALUES (1, 1), (2, 2);",
             checks: &[
                 (PG_INDEX_VALID, "t"),
-                ("SELECT count(*) FROM pg_index WHERE indrelid = 'order_lines'::regclass AND indkey[0] = \
-                  (SELECT attnum FROM pg_attribute WHERE attrelid = 'order_lines'::regclass AND attname = 'order_id')", "1"),
+                (
+                    "SELECT count(*) FROM pg_index WHERE indrelid = 'order_lines'::regclass AND indkey[0] = \
+                  (SELECT attnum FROM pg_attribute WHERE attrelid = 'order_lines'::regclass AND attname = 'order_id')",
+                    "1",
+                ),
             ],
             ..case("unindexed-foreign-key", Postgres)
         },
         Case {
             place: After,
             rows: "INSERT INTO orders VALUES (1), (2); INSERT INTO order_lines VALUES (1, 1), (2, 2);",
-            checks: &[("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'order_lines' AND sql LIKE '%(order_id)'", "1")],
+            checks: &[(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'order_lines' AND sql LIKE '%(order_id)'",
+                "1",
+            )],
             ..case("unindexed-foreign-key", Sqlite)
         },
         Case {
             place: After,
             rows: "INSERT INTO t VALUES (1, 1, 1);",
-            checks: &[("SELECT to_regclass('t_a') IS NULL AND to_regclass('t_a_b') IS NOT NULL", "t")],
+            checks: &[(
+                "SELECT to_regclass('t_a') IS NULL AND to_regclass('t_a_b') IS NOT NULL",
+                "t",
+            )],
             ..case("redundant-index", Postgres)
         },
         Case {
             place: After,
-            checks: &[("SELECT group_concat(name) FROM sqlite_master WHERE type = 'index' AND tbl_name = 't' AND sql IS NOT NULL", "t_a_b")],
+            checks: &[(
+                "SELECT group_concat(name) FROM sqlite_master WHERE type = 'index' AND tbl_name = 't' AND sql IS NOT NULL",
+                "t_a_b",
+            )],
             ..case("redundant-index", Sqlite)
         },
         Case {
@@ -166,7 +190,10 @@ fn cases() -> Vec<Case> {
             queries: &["SELECT * FROM t WHERE b = $1"],
             checks: &[
                 (PG_INDEX_VALID, "t"),
-                ("SELECT count(*) FROM pg_index WHERE indrelid = 't'::regclass AND indkey[0] = 3", "1"),
+                (
+                    "SELECT count(*) FROM pg_index WHERE indrelid = 't'::regclass AND indkey[0] = 3",
+                    "1",
+                ),
             ],
             ..case("query-not-covered", Postgres)
         },
@@ -182,7 +209,10 @@ fn cases() -> Vec<Case> {
         Case {
             place: After,
             rows: "INSERT INTO users VALUES (1, 'x');",
-            checks: &[("SELECT group_concat(name) FROM pragma_table_info('users')", "id,password_hash")],
+            checks: &[(
+                "SELECT group_concat(name) FROM pragma_table_info('users')",
+                "id,password_hash",
+            )],
             ..case("plaintext-secret", Sqlite)
         },
         Case {
@@ -191,7 +221,10 @@ fn cases() -> Vec<Case> {
             migration: Some(""),
             place: After,
             checks: &[
-                ("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'invoices'::regclass AND attname = 'total_amount'", "numeric(19,4)"),
+                (
+                    "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'invoices'::regclass AND attname = 'total_amount'",
+                    "numeric(19,4)",
+                ),
                 ("SELECT sum(total_amount) FROM invoices", "0.3000"),
             ],
             ..case("float-money", Postgres)
@@ -202,8 +235,14 @@ fn cases() -> Vec<Case> {
             migration: Some(""),
             place: After,
             checks: &[
-                ("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'events'::regclass AND attname = 'happened_at'", "timestamp with time zone"),
-                ("SELECT happened_at AT TIME ZONE 'UTC' FROM events", "2026-03-29 01:30:00"),
+                (
+                    "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'events'::regclass AND attname = 'happened_at'",
+                    "timestamp with time zone",
+                ),
+                (
+                    "SELECT happened_at AT TIME ZONE 'UTC' FROM events",
+                    "2026-03-29 01:30:00",
+                ),
             ],
             ..case("timestamp-without-time-zone", Postgres)
         },
@@ -213,8 +252,14 @@ fn cases() -> Vec<Case> {
             migration: Some(""),
             place: After,
             checks: &[
-                ("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'countries'::regclass AND attname = 'code'", "text"),
-                ("SELECT bool_and(convalidated) FROM pg_constraint WHERE conrelid = 'countries'::regclass AND contype = 'c'", "t"),
+                (
+                    "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'countries'::regclass AND attname = 'code'",
+                    "text",
+                ),
+                (
+                    "SELECT bool_and(convalidated) FROM pg_constraint WHERE conrelid = 'countries'::regclass AND contype = 'c'",
+                    "t",
+                ),
             ],
             ..case("char-type", Postgres)
         },
@@ -224,17 +269,29 @@ fn cases() -> Vec<Case> {
             migration: Some(""),
             place: After,
             checks: &[
-                ("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'email'", "text"),
-                ("SELECT bool_and(convalidated) FROM pg_constraint WHERE conrelid = 'users'::regclass AND contype = 'c'", "t"),
+                (
+                    "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'email'",
+                    "text",
+                ),
+                (
+                    "SELECT bool_and(convalidated) FROM pg_constraint WHERE conrelid = 'users'::regclass AND contype = 'c'",
+                    "t",
+                ),
             ],
             ..case("varchar-length", Postgres)
         },
         Case {
-            checks: &[("SELECT count(*) FROM pg_attribute WHERE attrelid = 't'::regclass AND attname = 'note'", "1")],
+            checks: &[(
+                "SELECT count(*) FROM pg_attribute WHERE attrelid = 't'::regclass AND attname = 'note'",
+                "1",
+            )],
             ..case("duplicate-column", Postgres)
         },
         Case {
-            checks: &[("SELECT count(*) FROM pragma_table_info('t') WHERE name = 'note'", "1")],
+            checks: &[(
+                "SELECT count(*) FROM pragma_table_info('t') WHERE name = 'note'",
+                "1",
+            )],
             ..case("duplicate-column", Sqlite)
         },
         Case {
@@ -251,8 +308,14 @@ fn cases() -> Vec<Case> {
             schema: "CREATE TABLE customers (id bigint PRIMARY KEY, fax_number text);",
             rows: "INSERT INTO customers VALUES (1, '555'), (2, NULL);",
             checks: &[
-                ("SELECT count(*) FROM customers_fax_number_backup WHERE id IS NOT NULL", "2"),
-                ("SELECT count(*) FROM pg_attribute WHERE attrelid = 'customers'::regclass AND attname = 'fax_number' AND NOT attisdropped", "0"),
+                (
+                    "SELECT count(*) FROM customers_fax_number_backup WHERE id IS NOT NULL",
+                    "2",
+                ),
+                (
+                    "SELECT count(*) FROM pg_attribute WHERE attrelid = 'customers'::regclass AND attname = 'fax_number' AND NOT attisdropped",
+                    "0",
+                ),
             ],
             ..case("destructive-migration", Postgres)
         },
@@ -260,8 +323,14 @@ fn cases() -> Vec<Case> {
             schema: "CREATE TABLE customers (id INTEGER PRIMARY KEY, fax_number TEXT);",
             rows: "INSERT INTO customers VALUES (1, '555'), (2, NULL);",
             checks: &[
-                ("SELECT count(*) FROM customers_fax_number_backup WHERE id IS NOT NULL", "2"),
-                ("SELECT count(*) FROM pragma_table_info('customers') WHERE name = 'fax_number'", "0"),
+                (
+                    "SELECT count(*) FROM customers_fax_number_backup WHERE id IS NOT NULL",
+                    "2",
+                ),
+                (
+                    "SELECT count(*) FROM pragma_table_info('customers') WHERE name = 'fax_number'",
+                    "0",
+                ),
             ],
             ..case("destructive-migration", Sqlite)
         },
@@ -270,9 +339,18 @@ fn cases() -> Vec<Case> {
             rows: "INSERT INTO customers VALUES (1, 'a'), (2, 'b');",
             slots: &[("<value>", "'standard'")],
             checks: &[
-                ("SELECT attnotnull FROM pg_attribute WHERE attrelid = 'customers'::regclass AND attname = 'tier'", "t"),
-                ("SELECT count(*) FROM pg_constraint WHERE conrelid = 'customers'::regclass AND contype = 'c'", "0"),
-                ("SELECT count(*) FROM customers WHERE tier = 'standard'", "2"),
+                (
+                    "SELECT attnotnull FROM pg_attribute WHERE attrelid = 'customers'::regclass AND attname = 'tier'",
+                    "t",
+                ),
+                (
+                    "SELECT count(*) FROM pg_constraint WHERE conrelid = 'customers'::regclass AND contype = 'c'",
+                    "0",
+                ),
+                (
+                    "SELECT count(*) FROM customers WHERE tier = 'standard'",
+                    "2",
+                ),
             ],
             ..case("not-null-without-default", Postgres)
         },
@@ -281,8 +359,14 @@ fn cases() -> Vec<Case> {
             rows: "INSERT INTO customers VALUES (1, 'a'), (2, 'b');",
             slots: &[("<value>", "'standard'")],
             checks: &[
-                ("SELECT \"notnull\" FROM pragma_table_info('customers') WHERE name = 'tier'", "1"),
-                ("SELECT count(*) FROM customers WHERE tier = 'standard'", "2"),
+                (
+                    "SELECT \"notnull\" FROM pragma_table_info('customers') WHERE name = 'tier'",
+                    "1",
+                ),
+                (
+                    "SELECT count(*) FROM customers WHERE tier = 'standard'",
+                    "2",
+                ),
             ],
             ..case("not-null-without-default", Sqlite)
         },
@@ -291,7 +375,10 @@ fn cases() -> Vec<Case> {
             rows: "INSERT INTO orders VALUES (1), (2);",
             checks: &[
                 ("SELECT count(*) FROM orders WHERE public_id IS NULL", "0"),
-                ("SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef WHERE adrelid = 'orders'::regclass", "gen_random_uuid()"),
+                (
+                    "SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef WHERE adrelid = 'orders'::regclass",
+                    "gen_random_uuid()",
+                ),
             ],
             ..case("add-column-rewrite", Postgres)
         },
@@ -299,15 +386,24 @@ fn cases() -> Vec<Case> {
             schema: "CREATE TABLE orders (id bigint PRIMARY KEY, quantity integer);",
             rows: "INSERT INTO orders VALUES (1, 3), (2, NULL), (3, 5);",
             checks: &[
-                ("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'orders'::regclass AND attname = 'quantity_new'", "bigint"),
-                ("SELECT count(*) FROM orders WHERE quantity_new IS DISTINCT FROM quantity", "0"),
+                (
+                    "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'orders'::regclass AND attname = 'quantity_new'",
+                    "bigint",
+                ),
+                (
+                    "SELECT count(*) FROM orders WHERE quantity_new IS DISTINCT FROM quantity",
+                    "0",
+                ),
             ],
             ..case("column-type-change", Postgres)
         },
         Case {
             schema: "CREATE TABLE orders (id bigint PRIMARY KEY, status text);",
             rows: "INSERT INTO orders VALUES (1, 'new'), (2, 'paid');",
-            checks: &[(PG_INDEX_VALID, "t"), ("SELECT to_regclass('orders_status_idx') IS NOT NULL", "t")],
+            checks: &[
+                (PG_INDEX_VALID, "t"),
+                ("SELECT to_regclass('orders_status_idx') IS NOT NULL", "t"),
+            ],
             ..case("blocking-index-build", Postgres)
         },
         Case {
@@ -320,7 +416,10 @@ fn cases() -> Vec<Case> {
             schema: "CREATE TABLE customers (id bigint PRIMARY KEY, email text);",
             rows: "INSERT INTO customers VALUES (1, 'a@example.com'), (2, 'b@example.com');",
             checks: &[
-                ("SELECT count(*) FROM pg_constraint WHERE conrelid = 'customers'::regclass AND contype = 'u' AND conname = 'customers_email_key'", "1"),
+                (
+                    "SELECT count(*) FROM pg_constraint WHERE conrelid = 'customers'::regclass AND contype = 'u' AND conname = 'customers_email_key'",
+                    "1",
+                ),
                 (PG_INDEX_VALID, "t"),
             ],
             ..case("blocking-unique-constraint", Postgres)
@@ -328,41 +427,65 @@ fn cases() -> Vec<Case> {
         Case {
             schema: "CREATE TABLE orders (id bigint PRIMARY KEY);\nCREATE TABLE shipments (id bigint PRIMARY KEY, order_id bigint);",
             rows: "INSERT INTO orders VALUES (1), (2); INSERT INTO shipments VALUES (1, 1), (2, 2);",
-            checks: &[("SELECT convalidated FROM pg_constraint WHERE conname = 'shipments_order_fk' AND connamespace = current_schema()::regnamespace", "t")],
+            checks: &[(
+                "SELECT convalidated FROM pg_constraint WHERE conname = 'shipments_order_fk' AND connamespace = current_schema()::regnamespace",
+                "t",
+            )],
             ..case("blocking-foreign-key-validation", Postgres)
         },
         Case {
             schema: "CREATE TABLE order_lines (id bigint PRIMARY KEY, quantity integer NOT NULL);",
             rows: "INSERT INTO order_lines VALUES (1, 1), (2, 2);",
-            checks: &[("SELECT convalidated FROM pg_constraint WHERE conname = 'order_lines_quantity_positive' AND connamespace = current_schema()::regnamespace", "t")],
+            checks: &[(
+                "SELECT convalidated FROM pg_constraint WHERE conname = 'order_lines_quantity_positive' AND connamespace = current_schema()::regnamespace",
+                "t",
+            )],
             ..case("blocking-check-validation", Postgres)
         },
         Case {
             schema: "CREATE TABLE orders (id bigint PRIMARY KEY, status text);",
             rows: "INSERT INTO orders VALUES (1, 'new'), (2, 'paid');",
             checks: &[
-                ("SELECT attnotnull FROM pg_attribute WHERE attrelid = 'orders'::regclass AND attname = 'status'", "t"),
-                ("SELECT count(*) FROM pg_constraint WHERE conrelid = 'orders'::regclass AND contype = 'c'", "0"),
+                (
+                    "SELECT attnotnull FROM pg_attribute WHERE attrelid = 'orders'::regclass AND attname = 'status'",
+                    "t",
+                ),
+                (
+                    "SELECT count(*) FROM pg_constraint WHERE conrelid = 'orders'::regclass AND contype = 'c'",
+                    "0",
+                ),
             ],
             ..case("blocking-set-not-null", Postgres)
         },
         Case {
             schema: "CREATE TABLE orders (id bigint PRIMARY KEY, status text);\nCREATE INDEX orders_status_idx ON orders (status);",
             rows: "INSERT INTO orders VALUES (1, 'new'), (2, 'paid');",
-            checks: &[(PG_INDEX_VALID, "t"), ("SELECT count(*) FROM pg_index WHERE indrelid = 'orders'::regclass", "2")],
+            checks: &[
+                (PG_INDEX_VALID, "t"),
+                (
+                    "SELECT count(*) FROM pg_index WHERE indrelid = 'orders'::regclass",
+                    "2",
+                ),
+            ],
             ..case("blocking-table-rewrite", Postgres)
         },
         Case {
             schema: "CREATE TABLE payments (id bigint PRIMARY KEY, amount numeric NOT NULL);",
             rows: "INSERT INTO payments VALUES (1, 10), (2, 20);",
-            checks: &[("SELECT convalidated FROM pg_constraint WHERE conname = 'payments_amount_positive' AND connamespace = current_schema()::regnamespace", "t")],
+            checks: &[(
+                "SELECT convalidated FROM pg_constraint WHERE conname = 'payments_amount_positive' AND connamespace = current_schema()::regnamespace",
+                "t",
+            )],
             ..case("validate-in-same-transaction", Postgres)
         },
         Case {
             schema: "CREATE TABLE orders (id bigint PRIMARY KEY, status text);",
             rows: "INSERT INTO orders VALUES (1, 'new');",
             place: Around,
-            checks: &[(PG_INDEX_VALID, "t"), ("SELECT to_regclass('orders_status_idx') IS NOT NULL", "t")],
+            checks: &[
+                (PG_INDEX_VALID, "t"),
+                ("SELECT to_regclass('orders_status_idx') IS NOT NULL", "t"),
+            ],
             ..case("concurrent-in-transaction", Postgres)
         },
         Case {
@@ -371,30 +494,48 @@ fn cases() -> Vec<Case> {
             place: Before,
             // While another session reads the table, the ALTER gives up after the timeout instead of
             // queueing every query behind it.
-            blocker: Some(("LOCK TABLE customers IN ACCESS SHARE MODE", "canceling statement due to lock timeout")),
-            checks: &[("SELECT count(*) FROM pg_attribute WHERE attrelid = 'customers'::regclass AND attname = 'nickname'", "0")],
+            blocker: Some((
+                "LOCK TABLE customers IN ACCESS SHARE MODE",
+                "canceling statement due to lock timeout",
+            )),
+            checks: &[(
+                "SELECT count(*) FROM pg_attribute WHERE attrelid = 'customers'::regclass AND attname = 'nickname'",
+                "0",
+            )],
             ..case("missing-lock-timeout", Postgres)
         },
         Case {
             schema: "CREATE TABLE customers (id bigint PRIMARY KEY);",
-            checks: &[("SELECT count(*) FROM pg_attribute WHERE attrelid = 'customers'::regclass AND attname IN ('nickname', 'locale')", "2")],
+            checks: &[(
+                "SELECT count(*) FROM pg_attribute WHERE attrelid = 'customers'::regclass AND attname IN ('nickname', 'locale')",
+                "2",
+            )],
             ..case("transaction-nesting", Postgres)
         },
         Case {
             schema: "CREATE TABLE customers (id INTEGER PRIMARY KEY);",
-            checks: &[("SELECT count(*) FROM pragma_table_info('customers') WHERE name IN ('nickname', 'locale')", "2")],
+            checks: &[(
+                "SELECT count(*) FROM pragma_table_info('customers') WHERE name IN ('nickname', 'locale')",
+                "2",
+            )],
             ..case("transaction-nesting", Sqlite)
         },
         Case {
             schema: "CREATE TABLE customers (id bigint PRIMARY KEY);",
             place: After,
-            checks: &[("SELECT count(*) FROM pg_attribute WHERE attrelid = 'customers'::regclass AND attname = 'nickname'", "1")],
+            checks: &[(
+                "SELECT count(*) FROM pg_attribute WHERE attrelid = 'customers'::regclass AND attname = 'nickname'",
+                "1",
+            )],
             ..case("uncommitted-transaction", Postgres)
         },
         Case {
             schema: "CREATE TABLE customers (id INTEGER PRIMARY KEY);",
             place: After,
-            checks: &[("SELECT count(*) FROM pragma_table_info('customers') WHERE name = 'nickname'", "1")],
+            checks: &[(
+                "SELECT count(*) FROM pragma_table_info('customers') WHERE name = 'nickname'",
+                "1",
+            )],
             ..case("uncommitted-transaction", Sqlite)
         },
     ]
@@ -527,7 +668,8 @@ fn place_fix(c: &Case, migration: &str, fix: &str, line: Option<u64>) -> (String
         Place::Before => (String::new(), format!("{fix}\n{migration}\n")),
         Place::After => (format!("{migration}\n{}\n", c.rows), format!("{fix}\n")),
         Place::Replace | Place::Around => {
-            let line = line.unwrap_or_else(|| panic!("{}: the finding has no line", c.rule)) as usize;
+            let line =
+                line.unwrap_or_else(|| panic!("{}: the finding has no line", c.rule)) as usize;
             let lines: Vec<&str> = migration.lines().collect();
             let start = line.saturating_sub(1).min(lines.len());
             let end = (start..lines.len())
@@ -535,9 +677,15 @@ fn place_fix(c: &Case, migration: &str, fix: &str, line: Option<u64>) -> (String
                 .map_or(lines.len(), |i| i + 1);
             let fix = if c.place == Place::Around {
                 let stmt = lines[start..end].join("\n");
-                let keep = fix.lines().find(|l| l.starts_with("-- keep")).unwrap_or_else(|| {
-                    panic!("{}: the fix does not say where the statement stays: {fix}", c.rule)
-                });
+                let keep = fix
+                    .lines()
+                    .find(|l| l.starts_with("-- keep"))
+                    .unwrap_or_else(|| {
+                        panic!(
+                            "{}: the fix does not say where the statement stays: {fix}",
+                            c.rule
+                        )
+                    });
                 fix.replacen(keep, &stmt, 1)
             } else {
                 fix.to_string()
@@ -563,11 +711,7 @@ fn fill_slots(c: &Case, fix: &str) -> String {
     let slot = code
         .char_indices()
         .any(|(i, ch)| ch == '<' && code[i + 1..].starts_with(|n: char| n.is_ascii_alphabetic()));
-    assert!(
-        !slot,
-        "{}: a slot left in the fix's SQL: {f}",
-        c.rule
-    );
+    assert!(!slot, "{}: a slot left in the fix's SQL: {f}", c.rule);
     f
 }
 
@@ -607,25 +751,28 @@ fn run_case(c: &Case, n: usize) {
                 c.schema
             );
             if let Some((lock, error)) = c.blocker {
-                run_pg(Some(&schema), &format!("{}\n{pre_rows}\n{before}", c.schema))
-                    .unwrap_or_else(|e| panic!("{what}\nsetup: {e}"));
+                run_pg(
+                    Some(&schema),
+                    &format!("{}\n{pre_rows}\n{before}", c.schema),
+                )
+                .unwrap_or_else(|e| panic!("{what}\nsetup: {e}"));
                 let blocker = hold_lock(&schema, lock);
                 let r = run_pg(Some(&schema), &fix_part);
                 drop(blocker);
                 let e = r.expect_err(&format!("{what}\nthe script ran although {lock} was held"));
                 assert!(e.contains(error), "{what}\nexpected `{error}`, got: {e}");
             } else {
-                let out = run_pg(Some(&schema), &script)
-                    .unwrap_or_else(|e| panic!("{what}\nthe script with the fix failed: {e}\n{script}"));
-                assert!(
-                    !out.contains("WARNING"),
-                    "{what}\nthe engine warned: {out}"
-                );
+                let out = run_pg(Some(&schema), &script).unwrap_or_else(|e| {
+                    panic!("{what}\nthe script with the fix failed: {e}\n{script}")
+                });
+                assert!(!out.contains("WARNING"), "{what}\nthe engine warned: {out}");
                 let (a, b) = (files_line(&out, 0), files_line(&out, 1));
                 let rewritten: Vec<&str> = a
                     .trim_start_matches("files:")
                     .split(',')
-                    .filter(|p| !p.is_empty() && !b.trim_start_matches("files:").split(',').any(|q| q == *p))
+                    .filter(|p| {
+                        !p.is_empty() && !b.trim_start_matches("files:").split(',').any(|q| q == *p)
+                    })
                     .collect();
                 // A table whose file changed was rewritten (or dropped): the advice must say so.
                 let says = format!("{} {}", f.message, f.fix).to_lowercase();
@@ -652,8 +799,9 @@ fn run_case(c: &Case, n: usize) {
             let db = dir.join(format!("{n}-{}.db", c.rule));
             let _ = std::fs::remove_file(&db);
             let script = format!("{}\n{pre_rows}\n{before}\n{fix_part}", c.schema);
-            let out = run_sqlite(Some(&db), &script)
-                .unwrap_or_else(|e| panic!("{what}\nthe script with the fix failed: {e}\n{script}"));
+            let out = run_sqlite(Some(&db), &script).unwrap_or_else(|e| {
+                panic!("{what}\nthe script with the fix failed: {e}\n{script}")
+            });
             assert!(!out.contains("Error"), "{what}\n{out}");
             for (q, want) in c.checks {
                 let got = run_sqlite(Some(&db), &format!("{q};"))

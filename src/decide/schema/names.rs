@@ -277,7 +277,9 @@ impl Ctx {
                 "UPDATE {table} SET {set} WHERE {pending} LIMIT 10000;  -- repeat until 0 rows"
             ),
             SqlDialect::Generic => {
-                format!("UPDATE {table} SET {set} WHERE {pending};  -- in key ranges on a large table")
+                format!(
+                    "UPDATE {table} SET {set} WHERE {pending};  -- in key ranges on a large table"
+                )
             }
         }
     }

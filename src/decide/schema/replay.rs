@@ -578,7 +578,7 @@ impl Reviewer {
             return;
         }
         self.check_identifier(loc, &name.display, "Column", &col);
-        self.check_serial(loc, &name, &col, &def.data_type);
+        self.check_serial(loc, name, &col, &def.data_type);
         if !created {
             self.add_column_locks(name, def, loc);
         }
@@ -1145,9 +1145,9 @@ impl Reviewer {
         let t = &name.sql;
         let o = self.ctx.q(&old_d);
         let n = self.ctx.q(&new_d);
-        let batch = self
-            .ctx
-            .batch_update_sql(t, &format!("{n} = {o}"), &self.ctx.distinct_sql(&n, &o));
+        let batch =
+            self.ctx
+                .batch_update_sql(t, &format!("{n} = {o}"), &self.ctx.distinct_sql(&n, &o));
         let fix = format!(
             "-- expand: add the new column\n\
              ALTER TABLE {t} ADD COLUMN {n} {ty};\n\

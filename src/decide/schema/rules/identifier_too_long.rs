@@ -44,7 +44,10 @@ pub fn advice(
     // A shorter name that stays unique: a prefix and 8 hex digits of the full name's SHA-256.
     let digest = sha2::Sha256::digest(name.as_bytes());
     let tag: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
-    let short = format!("{}_{tag}", prefix(name, limit.saturating_sub(9)).trim_end_matches('_'));
+    let short = format!(
+        "{}_{tag}",
+        prefix(name, limit.saturating_sub(9)).trim_end_matches('_')
+    );
     let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     let fix = match (dialect, what) {
         (SqlDialect::Postgres, "Column") => format!(
