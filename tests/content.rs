@@ -420,27 +420,36 @@ fn decision_tools_state_the_facts_of_the_sections_they_cite() {
             .any(|s| s.contains(failure::IDEMPOTENCY_KEY_SCOPE)),
         "plan_retries no longer states the key scope"
     );
+    let key_advice = out.idempotency.steps.join(" ");
+    assert!(key_advice.contains(&format!("{}h", failure::IDEMPOTENCY_KEY_TTL_HOURS)));
+    assert!(key_advice.contains("409"));
+    assert!(
+        out.references
+            .contains(&reference_uri("failure-patterns.md", "idempotency-keys"))
+    );
+    // Both sections on keys state what the tool says (the tool cites the first).
     for (file, anchor) in [
         ("failure-patterns.md", "idempotency-keys"),
         ("api-design.md", "idempotency-keys-on-post"),
     ] {
-        assert!(out.references.contains(&reference_uri(file, anchor)));
         assert_states(file, anchor, failure::IDEMPOTENCY_KEY_SCOPE);
         assert_states(
             file,
             anchor,
             &format!("{} hours", failure::IDEMPOTENCY_KEY_TTL_HOURS),
         );
-        assert_states(
-            file,
-            anchor,
-            &out.idempotency.concurrent_duplicate_status.to_string(),
-        );
+        assert_states(file, anchor, "409");
     }
 
     // plan_retries: full jitter, delay n drawn from [0, min(cap, base * 2^(n-1))], 3 to 5 retries;
     // the section gives that formula as the rule and gRPC's own +-20% multiplier apart from it.
     let retries = "retries-with-exponential-backoff-and-jitter";
+    // A call that is retried (idempotent), so that the schedule is there to check.
+    let input: failure::PlanRetriesInput =
+        serde_json::from_value(serde_json::json!({"failure": "timeout", "idempotent": true}))
+            .unwrap();
+    let out = failure::plan_retries(&input).unwrap();
+    assert!(!out.schedule.is_empty());
     assert!(
         out.references
             .contains(&reference_uri("failure-patterns.md", retries))
@@ -539,7 +548,21 @@ fn decision_tools_state_the_facts_of_the_sections_they_cite() {
         .find(|i| i.id == "password_hashing")
         .unwrap();
     assert_eq!(item.status, security::Status::Pass);
-    assert!(item.finding.contains("FIPS-140"));
+    assert!(item.fix.contains("FIPS-140"));
+    // A failing item cites the section that states the minimums.
+    let input: security::AuditSecurityInput = serde_json::from_value(serde_json::json!({
+        "password_hashing": "pbkdf2",
+        "pbkdf2_iterations": security::PBKDF2_SHA256_MIN_ITERATIONS - 1
+    }))
+    .unwrap();
+    let audit = security::audit_security(&input).unwrap();
+    let item = audit
+        .items
+        .iter()
+        .find(|i| i.id == "password_hashing")
+        .unwrap();
+    assert_eq!(item.status, security::Status::Fail);
+    assert!(item.finding.contains("600,000"));
     assert_eq!(
         item.reference,
         reference_uri("security.md", "password-storage")

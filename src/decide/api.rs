@@ -206,8 +206,6 @@ pub struct VersioningAdvice {
     pub choice: Option<VersioningChoice>,
     /// Why, in the skill's terms.
     pub why: String,
-    /// Example request.
-    pub example: String,
 }
 
 /// Rate-limiting algorithm.
@@ -279,16 +277,16 @@ const PRECEDENCE_INTERNAL: [ApiNeed; 5] = [
 fn need_reason(need: ApiNeed) -> &'static str {
     match need {
         ApiNeed::Crud => {
-            "simple CRUD maps onto REST resources and standard HTTP methods (GET, POST, PUT/PATCH, \
-             DELETE), with HTTP caching, status codes and tooling every client understands"
+            "simple CRUD maps onto resources and HTTP methods, with caching, status codes and tooling \
+             every client understands"
         }
         ApiNeed::FlexibleQueries => {
             "complex queries with flexible fields suit GraphQL: clients select the fields and relations \
-             they need in one round trip instead of over- or under-fetching"
+             they need in one round trip"
         }
         ApiNeed::InternalHighPerformance => {
-            "high-performance internal service calls suit gRPC: compact Protocol Buffers over HTTP/2, \
-             generated clients, streaming and deadlines built in"
+            "high-performance internal calls suit gRPC: Protocol Buffers over HTTP/2, generated \
+             clients, streaming and deadlines built in"
         }
         ApiNeed::RealtimeBidirectional => {
             "real-time bidirectional traffic needs WebSockets: one long-lived connection both sides \
@@ -387,20 +385,19 @@ fn pagination(data_set: Option<&DataSet>, primary: Option<ApiStyle>) -> Paginati
         }
         _ => "",
     };
-    let cursor_response = "{\n  \"data\": [\n    {\"id\": \"ord_9f2\", \"created_at\": \"2025-05-01T10:02:11Z\"},\n    {\"id\": \"ord_9f1\", \"created_at\": \"2025-05-01T09:58:40Z\"}\n  ],\n  \"next_cursor\": \"eyJjcmVhdGVkX2F0IjoiMjAyNS0wNS0wMVQwOTo1ODo0MFoiLCJpZCI6Im9yZF85ZjEifQ\",\n  \"has_more\": true\n}";
+    let cursor_response = "{\"data\": [{\"id\": \"ord_9f1\", \"created_at\": \"2025-05-01T09:58:40Z\"}], \"next_cursor\": \"b3JkXzlmMQ\", \"has_more\": true}";
     if offset_ok {
         PaginationAdvice {
             choice: PaginationChoice::Offset,
             why: format!(
-                "The data set is small and static, the only case where offset pagination is fine: \
-                 OFFSET cost grows with the page number and pages shift when rows change, neither of \
-                 which matters here. Still return a next_cursor field (an opaque token, here encoding \
-                 the next offset) so you can switch to cursors later without breaking clients.{style_note}"
+                "Small and static data: offset is fine (its cost with page depth and shifting pages do \
+                 not matter here). Still return an opaque next_cursor (encoding the offset) so cursors \
+                 can come later without breaking clients.{style_note}"
             ),
             default_page_size: DEFAULT_PAGE_SIZE,
             max_page_size: MAX_PAGE_SIZE,
             example_request: "GET /v1/countries?limit=50&cursor=b2Zmc2V0OjUw".to_string(),
-            example_response: "{\n  \"data\": [{\"code\": \"DE\", \"name\": \"Germany\"}],\n  \"next_cursor\": \"b2Zmc2V0OjEwMA\",\n  \"has_more\": true\n}".to_string(),
+            example_response: "{\"data\": [{\"code\": \"DE\", \"name\": \"Germany\"}], \"next_cursor\": \"b2Zmc2V0OjEwMA\", \"has_more\": true}".to_string(),
         }
     } else {
         let reason = match (ds.size, ds.changing) {
@@ -412,16 +409,13 @@ fn pagination(data_set: Option<&DataSet>, primary: Option<ApiStyle>) -> Paginati
         PaginationAdvice {
             choice: PaginationChoice::Cursor,
             why: format!(
-                "{reason}: use cursor-based (keyset) pagination. The cursor encodes the last row's sort \
-                 key plus a unique tiebreaker (e.g. created_at, id), so each page is an index range \
-                 scan (WHERE (created_at, id) < (:c, :i) ORDER BY created_at DESC, id DESC LIMIT n) \
-                 that costs the same on page 1 and page 10,000, and inserts or deletes never skip or \
-                 repeat rows. Offset is only for small, static data sets. Always include next_cursor \
-                 (null on the last page).{style_note}"
+                "{reason}: keyset cursors. The cursor encodes the last row's sort key plus a unique \
+                 tiebreaker (created_at, id), so every page is one index range scan and inserts never \
+                 skip or repeat rows; next_cursor is null on the last page.{style_note}"
             ),
             default_page_size: DEFAULT_PAGE_SIZE,
             max_page_size: MAX_PAGE_SIZE,
-            example_request: "GET /v1/orders?limit=50&cursor=eyJjcmVhdGVkX2F0IjoiMjAyNS0wNS0wMVQxMDowMjoxMVoiLCJpZCI6Im9yZF85ZjIifQ".to_string(),
+            example_request: "GET /v1/orders?limit=50&cursor=b3JkXzlmMg".to_string(),
             example_response: cursor_response.to_string(),
         }
     }
@@ -437,21 +431,17 @@ fn versioning(consumers: Option<Consumers>, primary: Option<ApiStyle>) -> Versio
         Some(Consumers::Public) | Some(Consumers::Both) => VersioningAdvice {
             choice: Some(VersioningChoice::UrlPath),
             why: format!(
-                "Public consumers: version in the URL path (/v1/). It is visible, cacheable and easy to \
-                 route and test. Bump the major version only for breaking changes, add fields and \
-                 endpoints compatibly inside a version, and never break existing consumers silently \
-                 (announce deprecations with Deprecation and Sunset headers and a date).{grpc_note}"
+                "Public consumers: major version in the URL path (/v1/orders), visible and easy to \
+                 route. Bump it only for breaking changes; announce deprecations with Deprecation and \
+                 Sunset headers.{grpc_note}"
             ),
-            example: "GET /v1/orders/ord_9f2 HTTP/1.1\nHost: api.example.com".to_string(),
         },
         Some(Consumers::Internal) => VersioningAdvice {
             choice: Some(VersioningChoice::Header),
             why: format!(
-                "Internal consumers: version in a header, keeping URLs stable while you and the calling \
-                 teams migrate together. Breaking changes still need a new version served side by side \
-                 until every caller has moved; never break a caller silently.{grpc_note}"
+                "Internal consumers: version in a header (API-Version: 2), URLs stay stable; serve a \
+                 breaking version side by side until every caller has moved.{grpc_note}"
             ),
-            example: "GET /orders/ord_9f2 HTTP/1.1\nAPI-Version: 2".to_string(),
         },
         None => VersioningAdvice {
             choice: None,
@@ -459,31 +449,28 @@ fn versioning(consumers: Option<Consumers>, primary: Option<ApiStyle>) -> Versio
                 "Depends on the consumers: URL path (/v1/) for public APIs, a header for internal \
                   ones. Answer `consumers`."
                     .to_string(),
-            example: String::new(),
         },
     }
 }
 
-const LIMITED_RESPONSE: &str = "HTTP/1.1 429 Too Many Requests\nRetry-After: 30\nContent-Type: application/problem+json\n\n{\"type\": \"about:blank\", \"title\": \"Too Many Requests\", \"status\": 429, \"detail\": \"Rate limit exceeded for this API key; retry after 30 seconds.\"}";
+const LIMITED_RESPONSE: &str = "HTTP/1.1 429 Too Many Requests\nRetry-After: 30";
 
 fn rate_limiting(consumers: Option<Consumers>) -> RateLimitAdvice {
-    let always = "Always answer 429 Too Many Requests with a Retry-After header (seconds) so clients \
-                  back off instead of hammering.";
+    let always = "Over the limit: 429 with Retry-After.";
     let (choice, why) = match consumers {
         Some(Consumers::Public) => (
             Some(RateLimitChoice::TokenBucket),
             format!(
-                "User-facing API: token bucket per API key or user (e.g. 10 requests/s sustained, bursts \
-                 up to 20). It allows the short bursts real users make while capping the average, and \
-                 has no window edge where twice the limit gets through. {always}"
+                "User-facing API: token bucket per API key or user (e.g. 10/s sustained, bursts of \
+                 20): real users' bursts pass, the average is capped, no window edge lets twice the \
+                 limit through. {always}"
             ),
         ),
         Some(Consumers::Internal) => (
             Some(RateLimitChoice::FixedWindow),
             format!(
-                "Internal API: fixed window per calling service (e.g. 6,000 requests per minute). It is \
-                 the cheapest to run (one counter per key and window) and good enough between services \
-                 you control. {always}"
+                "Internal API: fixed window per calling service (e.g. 6,000 per minute), one counter \
+                 per key, enough between services you control. {always}"
             ),
         ),
         Some(Consumers::Both) => (
@@ -532,10 +519,7 @@ pub fn choose_api_style(input: &ChooseApiStyleInput) -> Result<ChooseApiStyleOut
         .collect();
 
     let mut notes = Vec::new();
-    let mut references = vec![
-        api("choosing-an-api-style"),
-        api("design-from-the-consumer-inward"),
-    ];
+    let mut references = Vec::new();
 
     let (style, additional_styles, why) = match ordered.split_first() {
         None => (
@@ -583,9 +567,8 @@ pub fn choose_api_style(input: &ChooseApiStyleInput) -> Result<ChooseApiStyleOut
         };
         references.push(api(anchor));
     }
-    if needs.contains(&ApiNeed::Crud) {
-        references.push(api("status-codes"));
-        references.push(api("idempotency-keys-on-post"));
+    if references.is_empty() {
+        references.push(api("choosing-an-api-style"));
     }
 
     if needs.contains(&ApiNeed::EventNotification) && input.consumers == Some(Consumers::Internal) {
@@ -621,12 +604,7 @@ pub fn choose_api_style(input: &ChooseApiStyleInput) -> Result<ChooseApiStyleOut
     let versioning = versioning(input.consumers, style);
     let rate_limiting = rate_limiting(input.consumers);
     references.push(api("pagination"));
-    references.push(reference_uri(
-        "performance.md",
-        "offset-versus-keyset-pagination-cost",
-    ));
     references.push(api("versioning"));
-    references.push(api("compatibility-rules"));
     references.push(api("rate-limiting"));
 
     let next_question = if style.is_none() {
@@ -685,11 +663,7 @@ impl fmt::Display for ChooseApiStyleOutput {
             p.default_page_size, p.max_page_size
         )?;
         writeln!(f, "  {}", p.why)?;
-        writeln!(f, "  Request: {}", p.example_request)?;
-        writeln!(f, "  Response:")?;
-        for line in p.example_response.lines() {
-            writeln!(f, "    {line}")?;
-        }
+        writeln!(f, "  {}\n  -> {}", p.example_request, p.example_response)?;
         let vchoice = match self.versioning.choice {
             Some(VersioningChoice::UrlPath) => "URL path (/v1/)",
             Some(VersioningChoice::Header) => "header",
@@ -697,9 +671,6 @@ impl fmt::Display for ChooseApiStyleOutput {
         };
         writeln!(f, "\nVersioning: {vchoice}")?;
         writeln!(f, "  {}", self.versioning.why)?;
-        for line in self.versioning.example.lines() {
-            writeln!(f, "    {line}")?;
-        }
         let rchoice = match self.rate_limiting.choice {
             Some(RateLimitChoice::TokenBucket) => "token bucket",
             Some(RateLimitChoice::FixedWindow) => "fixed window",
@@ -707,9 +678,6 @@ impl fmt::Display for ChooseApiStyleOutput {
         };
         writeln!(f, "\nRate limiting: {rchoice}")?;
         writeln!(f, "  {}", self.rate_limiting.why)?;
-        for line in self.rate_limiting.response_when_limited.lines() {
-            writeln!(f, "    {line}")?;
-        }
         super::common::write_list(f, "Notes", &self.notes)?;
         super::common::write_read_next(f, &self.references)?;
         Ok(())
@@ -906,7 +874,7 @@ mod tests {
             assert!(out.rate_limiting.why.contains("429"));
         }
         let public = run(json!({"needs": ["crud"], "consumers": "public"}));
-        assert!(public.versioning.example.contains("/v1/"));
+        assert!(public.versioning.why.contains("/v1/"));
         let both = run(json!({"needs": ["crud"], "consumers": "both"}));
         assert!(both.rate_limiting.why.contains("fixed window"));
         let v = serde_json::to_value(&public).unwrap();

@@ -318,10 +318,7 @@ fn saga_steps(steps: &[String]) -> Vec<SagaStep> {
             order: i + 1,
             action: s.clone(),
             compensation: if i + 1 == n && n > 1 {
-                format!(
-                    "none needed: if \"{s}\" fails its own local transaction rolls back and the earlier \
-                     steps are compensated in reverse order; once it succeeds the saga is complete"
-                )
+                "none: the last step; if it fails its own transaction rolls back".to_string()
             } else {
                 compensation_for(s)
             },
@@ -329,97 +326,20 @@ fn saga_steps(steps: &[String]) -> Vec<SagaStep> {
         .collect()
 }
 
-const OUTBOX_EXAMPLE: &str = "-- In the same transaction as the business change:
-BEGIN;
-INSERT INTO orders (id, customer_id, total_cents, status) VALUES ($1, $2, $3, 'placed');
-INSERT INTO outbox (id, aggregate_type, aggregate_id, event_type, payload, created_at)
-VALUES (gen_random_uuid(), 'order', $1, 'OrderPlaced', $4::jsonb, now());
+const OUTBOX_EXAMPLE: &str = "BEGIN;
+UPDATE inventory SET reserved = reserved + $qty WHERE sku = $sku;
+INSERT INTO outbox (id, aggregate_id, event_type, payload) VALUES (gen_random_uuid(), $order, 'OrderPlaced', $json);
 COMMIT;
+-- relay, in a loop: publish then mark, at least once
+SELECT * FROM outbox WHERE published_at IS NULL ORDER BY created_at LIMIT 100 FOR UPDATE SKIP LOCKED;
+UPDATE outbox SET published_at = now() WHERE id = ANY($published);";
 
--- The outbox table:
-CREATE TABLE outbox (
-    id             uuid        PRIMARY KEY,
-    aggregate_type text        NOT NULL,
-    aggregate_id   text        NOT NULL,
-    event_type     text        NOT NULL,
-    payload        jsonb       NOT NULL,
-    created_at     timestamptz NOT NULL DEFAULT now(),
-    published_at   timestamptz
-);
-CREATE INDEX outbox_unpublished ON outbox (created_at) WHERE published_at IS NULL;
-
-# Relay loop (one process, or several using SKIP LOCKED):
-loop:
-    BEGIN
-    rows = SELECT * FROM outbox WHERE published_at IS NULL
-           ORDER BY created_at LIMIT 100 FOR UPDATE SKIP LOCKED
-    for row in rows:
-        broker.publish(topic = row.event_type, key = row.aggregate_id,
-                       message_id = row.id, body = row.payload)   # wait for the broker's ack
-    UPDATE outbox SET published_at = now() WHERE id = ANY(ids of rows)
-    COMMIT
-    if rows is empty: sleep 100-500 ms
-# A crash after publish and before COMMIT republishes: delivery is at-least-once.
-
-# Consumer side: dedupe on the event id
-BEGIN
-INSERT INTO processed_events (event_id) VALUES (:message_id) ON CONFLICT DO NOTHING
-if no row was inserted: COMMIT and skip (duplicate)
-apply the change
-COMMIT";
-
-const ACID_EXAMPLE: &str = "BEGIN ISOLATION LEVEL READ COMMITTED;
--- Lock the rows you decide on, in a consistent order (lowest id first) to avoid deadlocks.
-SELECT balance_cents FROM accounts WHERE id IN ($from, $to) ORDER BY id FOR UPDATE;
+const ACID_EXAMPLE: &str = "BEGIN;
+SELECT 1 FROM accounts WHERE id IN ($from, $to) ORDER BY id FOR UPDATE;  -- lock in id order
 UPDATE accounts SET balance_cents = balance_cents - $amount WHERE id = $from AND balance_cents >= $amount;
--- 0 rows updated -> ROLLBACK (insufficient funds)
+-- 0 rows updated: ROLLBACK (insufficient funds)
 UPDATE accounts SET balance_cents = balance_cents + $amount WHERE id = $to;
-INSERT INTO ledger_entries (transfer_id, account_id, amount_cents) VALUES ($t, $from, -$amount), ($t, $to, $amount);
-COMMIT;  -- all of it or none of it";
-
-fn saga_example(orchestrated: bool, steps: &[SagaStep]) -> String {
-    let mut out = String::new();
-    if orchestrated {
-        out.push_str(
-            "Orchestrator (state persisted in a saga table: saga_id, current_step, status, payload):\n",
-        );
-        for s in steps {
-            out.push_str(&format!(
-                "  step {}: send command \"{}\" (idempotency key = saga_id + step) -> on success record \
-                 step {} done; on failure or timeout go to compensation\n",
-                s.order, s.action, s.order
-            ));
-        }
-        out.push_str(
-            "  compensation: run the compensations of the completed steps in reverse order:\n",
-        );
-        for s in steps.iter().rev().skip(1) {
-            out.push_str(&format!("    undo step {}: {}\n", s.order, s.compensation));
-        }
-    } else {
-        out.push_str("Choreography (each service reacts to the previous event; events go out through an outbox):\n");
-        for s in steps {
-            out.push_str(&format!(
-                "  service {} {}, does \"{}\" in a local transaction, publishes \"step {} \
-                 done\" or \"step {} failed\"\n",
-                s.order,
-                if s.order == 1 {
-                    "receives the request that starts the saga"
-                } else {
-                    "consumes the previous step's done event"
-                },
-                s.action,
-                s.order,
-                s.order
-            ));
-        }
-        out.push_str("  on \"step N failed\": each earlier service hears it and compensates, in reverse order:\n");
-        for s in steps.iter().rev().skip(1) {
-            out.push_str(&format!("    step {}: {}\n", s.order, s.compensation));
-        }
-    }
-    out
-}
+COMMIT;";
 
 struct Plan {
     pattern: ConsistencyPattern,
@@ -439,64 +359,45 @@ fn plan_output(
                 references.push(fp("acid-transactions-in-one-database"));
                 (
                     vec![
-                        "Keep every table the invariant touches in one database, owned by one service; \
-                         if the data is spread over several services, bring it inside one service \
-                         boundary (or reconsider whether strong consistency is really required).",
-                        "Wrap the whole change in one transaction: BEGIN, all reads that decide and all \
-                         writes, COMMIT; on any error ROLLBACK.",
-                        "Lock what you decide on: SELECT ... FOR UPDATE on the rows read before writing \
-                         (or use SERIALIZABLE and retry on serialization failures); lock rows in a \
-                         consistent order to avoid deadlocks.",
-                        "Enforce invariants in the database too: constraints, unique indexes, CHECKs, \
-                         conditional UPDATEs (... WHERE balance >= amount).",
-                        "Keep transactions short: no remote calls, user waits or queue publishes inside \
-                         one; if other services must hear about the change, add an outbox row in the \
-                         same transaction.",
+                        "Keep every table the invariant touches in one database owned by one service.",
+                        "One transaction for the reads that decide and all the writes; ROLLBACK on any \
+                         error.",
+                        "Lock what you decide on (SELECT ... FOR UPDATE, in a consistent order) or use \
+                         SERIALIZABLE and retry serialization failures.",
+                        "Enforce invariants in the database too: constraints, CHECKs, conditional \
+                         UPDATEs.",
                     ],
                     Vec::new(),
                     Some(ACID_EXAMPLE.to_string()),
                     vec![
-                        "Calling an HTTP API or publishing to a broker inside the transaction: the call \
-                         cannot be rolled back and holds locks while it waits.",
-                        "Long transactions hold locks and block vacuum; keep them to milliseconds.",
-                        "Read-then-write without a lock or SERIALIZABLE loses updates under concurrency.",
-                        "Two-phase commit across services to fake one transaction: it blocks on the \
-                         coordinator and few brokers or APIs support it.",
+                        "Remote calls or broker publishes inside the transaction: they cannot roll back \
+                         and hold locks while waiting (use an outbox row instead).",
+                        "Long transactions: keep them to milliseconds.",
+                        "Two-phase commit across services to fake one transaction.",
                     ],
                 )
             }
             ConsistencyPattern::Outbox => {
                 references.push(fp("the-outbox-pattern"));
                 references.push(fp("consumer-deduplication"));
-                references.push(fp("exactly-once-delivery-is-a-myth"));
                 (
                     vec![
-                        "Create an outbox table in the service's own database (id, aggregate_id, \
-                         event_type, payload, created_at, published_at).",
-                        "In the same transaction as the data change, insert the event into the outbox; \
-                         never publish to the broker directly from the request handler.",
-                        "Run a relay that polls unpublished rows in order (FOR UPDATE SKIP LOCKED, \
-                         batches of ~100), publishes each to the broker, waits for the ack, then marks \
-                         it published; or tail the database log with change data capture (e.g. \
-                         Debezium).",
-                        "Delivery is at-least-once without 2PC: make every consumer idempotent by \
-                         recording processed event ids (or by naturally idempotent upserts).",
-                        "Publish with the aggregate id as the partition key so events of one entity \
-                         stay ordered; monitor outbox lag (age of the oldest unpublished row) and purge \
-                         published rows after a retention period.",
+                        "Insert the event into an outbox table in the same transaction as the data \
+                         change; never send from the request handler.",
+                        "A relay publishes unpublished rows in order (FOR UPDATE SKIP LOCKED, batches \
+                         of ~100), waits for the ack, marks them published; or use change data \
+                         capture (Debezium).",
+                        "Delivery is at least once: the receiver dedupes on the event id.",
+                        "Partition by aggregate id to keep one entity's events ordered; alert on \
+                         outbox lag and purge published rows.",
                     ],
                     Vec::new(),
                     Some(OUTBOX_EXAMPLE.to_string()),
                     vec![
-                        "Dual writes (commit, then publish) lose events when the process dies between \
-                         the two; the outbox exists to avoid exactly that.",
-                        "Expecting exactly-once delivery: the relay can publish twice after a crash, so \
-                         consumers must dedupe.",
-                        "Several relays without SKIP LOCKED or partitioning publish the same rows and \
-                         reorder events.",
-                        "Letting the outbox grow forever: delete or archive published rows.",
-                        "Readers of the downstream data see the change later (eventual consistency); \
-                         design the UI and APIs for it.",
+                        "Dual writes (commit, then send) lose the side effect when the process dies \
+                         between the two.",
+                        "Expecting exactly-once delivery.",
+                        "Downstream readers see the change later; design for it.",
                     ],
                 )
             }
@@ -504,64 +405,45 @@ fn plan_output(
                 let orchestrated = plan.pattern == ConsistencyPattern::SagaOrchestration;
                 references.push(fp("sagas"));
                 references.push(fp("choreography-versus-orchestration"));
-                references.push(fp("the-outbox-pattern"));
-                references.push(fp("idempotency-keys"));
                 let names = input.steps.clone().unwrap_or_else(default_steps);
                 let saga = saga_steps(&names);
-                let example = saga_example(orchestrated, &saga);
                 let steps = if orchestrated {
                     vec![
-                        "Model the process as an explicit state machine owned by one orchestrator (a \
-                         workflow engine such as Temporal or AWS Step Functions, or a saga table in \
-                         the orchestrator's database).",
-                        "For each step, send a command to the owning service and persist the saga state \
-                         before and after; each participant runs its step as one local ACID \
-                         transaction.",
-                        "Give every command an idempotency key (saga id + step) so retries after a \
-                         timeout never apply a step twice.",
-                        "Set a timeout per step; on failure or timeout run the compensations of the \
-                         completed steps in reverse order (see saga_steps), retrying each until it \
-                         succeeds.",
-                        "Order the steps so the ones that cannot be undone (sending email, shipping) \
-                         come after the last step that can fail.",
-                        "Expose the saga state (pending, compensating, completed, failed) for \
-                         support and dashboards; alert on sagas stuck in one state.",
+                        "One orchestrator owns the process as a state machine (Temporal, Step \
+                         Functions, or a saga table), persisting its state before and after each \
+                         step.",
+                        "Each participant runs its step as one local ACID transaction; every command \
+                         carries an idempotency key (saga id + step).",
+                        "Per-step timeouts; on failure run the completed steps' compensations \
+                         (saga_steps) in reverse order, retried until they succeed.",
+                        "Put steps that cannot be undone (email, shipping) after the last step that \
+                         can fail; alert on sagas stuck in one state.",
                     ]
                 } else {
                     vec![
-                        "Define the event chain: each service consumes the previous service's event, \
-                         does its step in one local ACID transaction and publishes its own success or \
-                         failure event.",
-                        "Publish every event through an outbox in the same transaction as the step, so \
-                         no event is lost.",
-                        "Carry a saga/correlation id in every event; consumers dedupe on event id \
-                         (delivery is at-least-once).",
-                        "On a failure event, each service that already did its step runs its \
-                         compensation (see saga_steps), in reverse order of the chain.",
-                        "Order the steps so the ones that cannot be undone (sending email, shipping) \
-                         come after the last step that can fail.",
-                        "Trace the chain end to end (distributed tracing on the correlation id); when \
-                         the chain grows past 3-4 services or gains branches, move to orchestration.",
+                        "Each service consumes the previous event, does its step in one local ACID \
+                         transaction and publishes success or failure through an outbox.",
+                        "Carry a correlation id in every event; consumers dedupe on the event id.",
+                        "On a failure event, the services that completed a step run its compensation \
+                         (saga_steps), in reverse order.",
+                        "Put steps that cannot be undone (email, shipping) after the last step that \
+                         can fail; past 3-4 services or with branches, move to orchestration.",
                     ]
                 };
                 (
                     steps,
                     saga,
-                    Some(example),
+                    None,
                     vec![
-                        "A saga is eventually consistent: other readers can see intermediate states \
-                         (order placed, payment not yet taken); mark them with explicit statuses.",
-                        "Compensations are new business actions (refund, release, cancel), not \
-                         rollbacks; they must be idempotent and retried until they succeed.",
-                        "No isolation between concurrent sagas: use semantic locks (a PENDING status) \
-                         or re-check state before acting.",
-                        "Steps that cannot be compensated must run last, after the pivot step.",
+                        "Readers see intermediate states: give them explicit statuses (PENDING).",
+                        "Compensations are new business actions (refund, release), idempotent and \
+                         retried, not rollbacks.",
                         if orchestrated {
-                            "An orchestrator that holds business logic of the participants becomes a \
-                             god service; keep it to sequencing and let services own their rules."
+                            "An orchestrator holding the participants' business rules becomes a god \
+                             service."
                         } else {
-                            "Choreography hides the flow across services: nobody sees the whole saga, \
-                             and cyclic event dependencies creep in as steps are added."
+                            "Choreography hides the flow: nobody sees the whole saga, and event cycles \
+                             creep in."
                         },
                     ],
                 )
@@ -674,10 +556,8 @@ fn saga_plan(
         ConsistencyPattern::SagaChoreography
     };
     let mut why = format!(
-        "A multi-step business process across services is a saga: a sequence of local ACID \
-         transactions, each followed by the next step, with a compensating action for each completed \
-         step if a later one fails. Prefer choreography for simple flows and orchestration for complex \
-         ones; here {reason}."
+        "A multi-step process across services is a saga: local ACID transactions in sequence, each \
+         completed step compensated if a later one fails; here {reason}."
     );
     if strong {
         why.push_str(
@@ -717,11 +597,9 @@ fn outbox_for_side_effect(
     Some(Plan {
         pattern: ConsistencyPattern::Outbox,
         guarantee,
-        why: "The data lives in one database, but the operation also reaches outside it (an email, \
-              a message, a webhook), which no transaction can roll back. Change the data and insert \
-              an outbox row in the same ACID transaction; a relay sends the side effect after commit, \
-              at least once, so make the receiver dedupe on the event id. Never send from inside the \
-              transaction."
+        why: "One database, plus a side effect outside it (email, message, webhook) that no \
+              transaction can roll back: commit the change and an outbox row together; a relay sends \
+              the side effect after commit, at least once."
             .to_string(),
     })
 }
@@ -776,9 +654,9 @@ pub fn plan_data_consistency(
                 Plan {
                     pattern: ConsistencyPattern::AcidSingleDatabase,
                     guarantee: "strong",
-                    why: "Strong consistency is required: keep the data that must change together in \
-                          one database and change it in one ACID transaction. If the steps run in \
-                          different services, say multi_step_process: true for a saga."
+                    why: "Strong consistency: change the data in one ACID transaction in one \
+                          database. Steps in different services would be a saga \
+                          (multi_step_process: true)."
                         .to_string(),
                 },
                 path,
@@ -1127,11 +1005,14 @@ mod tests {
         assert!(out.why.contains("at-least-once"));
         assert!(out.why.contains("two-phase commit"));
         let ex = out.example.as_ref().unwrap();
-        assert!(ex.contains("CREATE TABLE outbox"));
+        assert!(ex.contains("INSERT INTO outbox"));
         assert!(ex.contains("FOR UPDATE SKIP LOCKED"));
-        assert!(ex.contains("processed_events"));
         assert!(out.steps.iter().any(|s| s.contains("relay")));
-        assert!(out.steps.iter().any(|s| s.contains("idempotent")));
+        assert!(
+            out.steps
+                .iter()
+                .any(|s| s.contains("dedupes on the event id"))
+        );
         assert!(out.references.contains(&fp("the-outbox-pattern")));
         assert!(out.references.contains(&fp("consumer-deduplication")));
         assert!(out.saga_steps.is_empty());
@@ -1191,13 +1072,14 @@ mod tests {
         assert!(comp[0].contains("cancelled"));
         assert!(comp[1].contains("release the inventory"));
         assert!(comp[2].contains("refund"));
-        assert!(comp[3].starts_with("none needed"));
+        assert!(comp[3].starts_with("none: the last step"));
         assert_eq!(out.saga_steps[3].order, 4);
-        assert!(out.example.as_ref().unwrap().contains("Choreography"));
+        // The saga steps are the example: no second rendering of the same chain.
+        assert!(out.example.is_none());
         assert!(
             out.pitfalls
                 .iter()
-                .any(|p| p.contains("eventually consistent"))
+                .any(|p| p.contains("intermediate states"))
         );
         assert!(out.references.contains(&fp("sagas")));
         assert!(
@@ -1209,7 +1091,7 @@ mod tests {
             serde_json::json!({"strong_consistency_required": false, "multi_step_process": true, "complex_flow": true}),
         );
         assert_eq!(orch.saga_steps.len(), 4, "default example steps");
-        assert!(orch.example.as_ref().unwrap().contains("Orchestrator"));
+        assert!(orch.steps[0].contains("orchestrator"));
         assert!(orch.steps.iter().any(|s| s.contains("idempotency key")));
 
         let verbs = [

@@ -146,18 +146,16 @@ pub struct DiagnosisStep {
     pub step: u8,
     /// Short name of the step.
     pub name: String,
-    /// The question this step answers.
-    pub check: String,
     /// `problem`, `ok` or `unknown`.
     pub verdict: Verdict,
     /// What the input said, with the threshold applied.
     pub evidence: Vec<String>,
-    /// Input fields that would settle this step (empty when it is settled).
+    /// Input fields that would settle this step (only while it is `unknown`).
     pub missing: Vec<String>,
-    /// Fixes for the problems found at this step (empty unless the verdict is `problem`).
+    /// Fixes for the problems found at this step (only when the verdict is `problem`).
     pub fixes: Vec<String>,
-    /// The reference section for this step.
-    pub reference: String,
+    /// The reference section for this step's fixes (only when the verdict is `problem`).
+    pub reference: Option<String>,
 }
 
 /// The step to work on now.
@@ -169,15 +167,13 @@ pub struct ActOn {
     pub name: String,
     /// `problem` (fix it) or `unknown` (measure it next).
     pub verdict: Verdict,
-    /// Why this step.
-    pub reason: String,
+    /// Set when earlier steps are still unknown and should be checked too.
+    pub note: Option<String>,
 }
 
 /// The diagnosis.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct DiagnosePerformanceOutput {
-    /// The symptom, as given.
-    pub symptom: Option<String>,
     /// The five steps in the skill's order.
     pub steps: Vec<DiagnosisStep>,
     /// The first step with a problem; if none, the first unknown step to measure; absent when every
@@ -185,11 +181,7 @@ pub struct DiagnosePerformanceOutput {
     pub act_on: Option<ActOn>,
     /// When `act_on` is a step to measure: the field to measure first.
     pub next_question: Option<NextQuestion>,
-    /// What usually fixes a slow database, before adding more database.
-    pub usual_fixes: Vec<String>,
-    /// The rules applied, in the skill's terms.
-    pub why: Vec<String>,
-    /// Reference sections to read next.
+    /// Reference sections to read next, besides the steps' own.
     pub references: Vec<String>,
 }
 
@@ -304,61 +296,50 @@ impl Findings {
             Verdict::Unknown
         }
     }
-    fn into_step(self, step: u8, name: &str, check: &str, reference: String) -> DiagnosisStep {
+    fn into_step(self, step: u8, name: &str, reference: String) -> DiagnosisStep {
         let verdict = self.verdict();
+        let problem = verdict == Verdict::Problem;
         DiagnosisStep {
             step,
             name: name.to_string(),
-            check: check.to_string(),
             verdict,
             evidence: self.evidence,
-            missing: if verdict == Verdict::Ok {
-                Vec::new()
-            } else {
+            missing: if verdict == Verdict::Unknown {
                 self.missing
-            },
-            fixes: if verdict == Verdict::Problem {
-                self.fixes
             } else {
                 Vec::new()
             },
-            reference,
+            fixes: if problem { self.fixes } else { Vec::new() },
+            reference: problem.then_some(reference),
         }
     }
 }
 
-const FIX_CPU: &str = "Find what burns the CPU before adding cores: profile the hot path (step 5). If \
-the code is already efficient, scale out stateless app servers behind the load balancer.";
-const FIX_MEMORY: &str = "Look for leaks and unbounded growth (caches without a size cap, buffered \
-result sets, per-request allocations) with a heap profile; watch GC pauses and swap; cap in-memory \
-caches.";
-const FIX_IO: &str = "Find the reads and writes behind the I/O: usually queries scanning tables (step 2), \
-swapping, or synchronous logging; add indexes, cache hot reads, and move bulk work off the request \
-path.";
-const FIX_NETWORK: &str = "Send less and talk less: paginate, drop unused fields, compress, batch chatty \
-calls, and put services that talk a lot close to each other.";
-const FIX_DB_CPU: &str = "Database CPU is almost always spent on queries: read the slow query log \
-(step 2) and add an index, fix an N+1 or cache a hot read before adding database hardware.";
-const FIX_SLOW_QUERIES: &str = "Take the queries with the largest total time (pg_stat_statements, or the \
-slow query log grouped by normalised query), run EXPLAIN ANALYZE on each, and fix the plan: an index, a \
-rewrite, or a cache for a hot read.";
-const FIX_N_PLUS_ONE: &str = "Replace the per-row queries with one batched query (WHERE id IN (...) or \
-a JOIN), eager loading in the ORM, or a dataloader that batches per request.";
-const FIX_FULL_SCANS: &str = "Add an index on the columns the query filters, joins and sorts on \
-(composite in the order of the leftmost-prefix rule), then confirm with EXPLAIN that the scan is gone.";
-const FIX_POOL_EXHAUSTED: &str = "Find who holds connections: long transactions, slow queries (step 2) \
-or remote calls made while a connection is checked out; shorten them before growing the pool. Size the \
-pool from Little's law (connections = queries per second x seconds per query) within the database's \
-connection limit, and put a pooler such as PgBouncer in front when many instances share one database.";
-const FIX_LEAKS: &str = "Return every connection on every code path (try/finally, with/using, RAII), \
-turn on the pool's leak detection, and set server-side idle and idle-in-transaction timeouts.";
-const FIX_DEPENDENCY: &str = "Give the call a timeout a little above the dependency's normal p99 and a \
-circuit breaker so it fails fast; call independent dependencies in parallel; cache its answers where \
-staleness is acceptable; move calls that need not be synchronous onto a queue; agree an SLO with its \
-owners.";
-const FIX_PROFILE: &str = "Profile under realistic load (CPU flame graph; heap profile for memory), fix \
-the widest frame first (algorithmic complexity, serialisation, regexes, logging or allocation in hot \
-loops, lock contention), and re-measure after each change.";
+const FIX_CPU: &str = "Profile the hot path (step 5) before adding cores; if the code is already \
+efficient, scale out stateless app servers.";
+const FIX_MEMORY: &str = "Find leaks and unbounded growth (uncapped caches, buffered result sets) with a \
+heap profile; watch GC pauses and swap.";
+const FIX_IO: &str = "Find the I/O behind it: usually table scans (step 2), swapping or synchronous \
+logging; index, cache hot reads, move bulk work off the request path.";
+const FIX_NETWORK: &str = "Send less, talk less: paginate, drop unused fields, compress, batch chatty \
+calls.";
+const FIX_DB_CPU: &str = "Database CPU is spent on queries: fix them (step 2) before adding database \
+hardware.";
+const FIX_SLOW_QUERIES: &str = "EXPLAIN ANALYZE the queries with the largest total time \
+(pg_stat_statements) and fix the plan: an index, a rewrite, or a cache for a hot read.";
+const FIX_N_PLUS_ONE: &str = "Replace per-row queries with one batched query (WHERE id IN (...) or a \
+JOIN), eager loading or a dataloader.";
+const FIX_FULL_SCANS: &str = "Index the columns the query filters, joins and sorts on (leftmost-prefix \
+order), then confirm with EXPLAIN that the scan is gone.";
+const FIX_POOL_EXHAUSTED: &str = "Find who holds connections (long transactions, slow queries, remote \
+calls with a connection checked out) and shorten that before growing the pool; size it by Little's law \
+(queries/s x seconds per query) within the database's limit, PgBouncer when many instances share it.";
+const FIX_LEAKS: &str = "Return every connection on every path (try/finally, RAII), turn on leak \
+detection, set idle-in-transaction timeouts.";
+const FIX_DEPENDENCY: &str = "Give the call a timeout just above its normal p99 and a circuit breaker; \
+call independent dependencies in parallel; cache or queue what need not be synchronous.";
+const FIX_PROFILE: &str = "Profile under realistic load (flame graph, heap profile), fix the widest \
+frame first, re-measure after each change.";
 
 fn step_metrics(i: &DiagnosePerformanceInput) -> DiagnosisStep {
     let mut f = Findings::new();
@@ -429,12 +410,7 @@ fn step_metrics(i: &DiagnosePerformanceInput) -> DiagnosisStep {
         )),
         None => {}
     }
-    f.into_step(
-        1,
-        "Check metrics",
-        "Is it CPU, memory, I/O or network? Is any resource saturated?",
-        perf("measure-before-optimizing"),
-    )
+    f.into_step(1, "Check metrics", perf("measure-before-optimizing"))
 }
 
 fn step_queries(i: &DiagnosePerformanceInput) -> DiagnosisStep {
@@ -492,12 +468,7 @@ fn step_queries(i: &DiagnosePerformanceInput) -> DiagnosisStep {
             "db_cpu_percent {c}% points here: a saturated database is usually busy with queries"
         ));
     }
-    f.into_step(
-        2,
-        "Check slow query logs",
-        "Are there N+1 patterns or full table scans?",
-        perf("finding-slow-queries"),
-    )
+    f.into_step(2, "Check slow query logs", perf("finding-slow-queries"))
 }
 
 fn step_pool(i: &DiagnosePerformanceInput) -> DiagnosisStep {
@@ -552,12 +523,7 @@ fn step_pool(i: &DiagnosePerformanceInput) -> DiagnosisStep {
         Some(false) => f.fine("connection_leaks: false".to_string()),
         None => f.missing("connection_leaks"),
     }
-    f.into_step(
-        3,
-        "Check connection pools",
-        "Are connections exhausted or leaking?",
-        perf("connection-pool-sizing"),
-    )
+    f.into_step(3, "Check connection pools", perf("connection-pool-sizing"))
 }
 
 fn step_dependencies(i: &DiagnosePerformanceInput) -> DiagnosisStep {
@@ -607,7 +573,6 @@ fn step_dependencies(i: &DiagnosePerformanceInput) -> DiagnosisStep {
     f.into_step(
         4,
         "Check external dependencies",
-        "Is a downstream service slow?",
         perf("slow-downstream-dependencies"),
     )
 }
@@ -639,20 +604,10 @@ fn step_profile(i: &DiagnosePerformanceInput, earlier: &[DiagnosisStep]) -> Diag
             if i.profiled == Some(true) {
                 f.fine("profiled: true, but whether it found a hot spot is not given".to_string());
             }
-            f.fine(
-                "Profile only after steps 1-4 rule out infrastructure, or when the metrics point at \
-                 application CPU."
-                    .to_string(),
-            );
             f.missing("profile_hotspot");
         }
     }
-    f.into_step(
-        5,
-        "Profile the code",
-        "Where does the application spend its time? (Only after ruling out infrastructure causes.)",
-        perf("profiling-cpu-and-memory"),
-    )
+    f.into_step(5, "Profile the code", perf("profiling-cpu-and-memory"))
 }
 
 fn question_for(field: &str) -> NextQuestion {
@@ -767,33 +722,25 @@ pub fn diagnose_performance(
                 .filter(|s| s.step < p.step && s.verdict == Verdict::Unknown)
                 .map(|s| s.step.to_string())
                 .collect();
-            let mut reason = format!(
-                "Step {} is the first with a problem: fix it first (the fixes are listed with the step).",
-                p.step
-            );
-            if !unchecked.is_empty() {
-                reason.push_str(&format!(
-                    " Step(s) {} before it are still unknown: check them too, since a cause earlier in \
+            let note = (!unchecked.is_empty()).then(|| {
+                format!(
+                    "Step(s) {} before it are still unknown: check them too, since a cause earlier in \
                      the order can show up as this one.",
                     unchecked.join(", ")
-                ));
-            }
+                )
+            });
             Some(ActOn {
                 step: p.step,
                 name: p.name.clone(),
                 verdict: Verdict::Problem,
-                reason,
+                note,
             })
         }
         (None, Some(u)) => Some(ActOn {
             step: u.step,
             name: u.name.clone(),
             verdict: Verdict::Unknown,
-            reason: format!(
-                "No problem found yet; step {} is the first not settled: measure {} next.",
-                u.step,
-                u.missing.join("; ")
-            ),
+            note: None,
         }),
         (None, None) => None,
     };
@@ -806,15 +753,9 @@ pub fn diagnose_performance(
         _ => None,
     };
 
-    let mut references = vec![
-        perf("the-five-step-diagnosis-order"),
-        perf("measure-before-optimizing"),
-    ];
-    if let Some(a) = &act_on
-        && let Some(s) = steps.iter().find(|s| s.step == a.step)
-    {
-        push_unique(&mut references, s.reference.clone());
-    }
+    // The steps cite their own sections; the list adds the order itself and what the findings call
+    // for, each section once.
+    let mut references = vec![perf("the-five-step-diagnosis-order")];
     let n_plus_one = input.n_plus_one == Some(true)
         || input
             .queries_per_request
@@ -838,60 +779,47 @@ pub fn diagnose_performance(
             reference_uri("failure-patterns.md", "circuit-breakers"),
         );
     }
-    push_unique(&mut references, perf("caching-hot-reads"));
-    push_unique(&mut references, perf("percentiles-and-tail-latency"));
-
-    let why = vec![
-        "Observe before you optimize: never guess where the bottleneck is; instrument, measure, then \
-         change one thing and measure again."
-            .to_string(),
-        "Follow the checklist in order: metrics, slow query logs, connection pools, external \
-         dependencies, and only then profile the code. The early checks are cheap and rule out whole \
-         classes of causes; saturated hosts, bad queries, exhausted pools and slow dependencies make \
-         any code look slow, so profiling first sends you after the wrong function."
-            .to_string(),
-        "The fix for \"the database is slow\" is almost never \"add more database\": it is usually an \
-         index, an N+1 fixed, or a hot read path cached. A 10 ms query run 1000 times matters more \
-         than a 500 ms query run once."
-            .to_string(),
-    ];
+    if act_on.is_none() {
+        push_unique(&mut references, perf("percentiles-and-tail-latency"));
+    }
 
     Ok(DiagnosePerformanceOutput {
-        symptom: input
-            .symptom
-            .as_ref()
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty()),
         steps,
         act_on,
         next_question,
-        usual_fixes: vec![
-            "Add an index on the columns the slow query filters, joins and sorts on (check with \
-             EXPLAIN)."
-                .to_string(),
-            "Fix the N+1: one batched query instead of one query per row.".to_string(),
-            "Cache the hot read path (cache-aside with a TTL and an invalidation plan)."
-                .to_string(),
-            "Only after those: more database (a bigger instance, read replicas).".to_string(),
-        ],
-        why,
         references,
     })
 }
 
 impl fmt::Display for DiagnosePerformanceOutput {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(s) = &self.symptom {
-            writeln!(f, "Symptom: {s}")?;
+        match &self.act_on {
+            Some(a) if a.verdict == Verdict::Problem => writeln!(
+                f,
+                "Act on step {} ({}): fix the problem below.",
+                a.step, a.name
+            )?,
+            Some(a) => writeln!(
+                f,
+                "Act on step {} ({}): no problem found yet; measure it next.",
+                a.step, a.name
+            )?,
+            None => writeln!(
+                f,
+                "Every step is ok: re-measure under the load that shows the problem (percentiles, not \
+                 averages)."
+            )?,
+        }
+        if let Some(note) = self.act_on.as_ref().and_then(|a| a.note.as_ref()) {
+            writeln!(f, "{note}")?;
         }
         for s in &self.steps {
             writeln!(
                 f,
-                "{}. {} [{}]: {}",
+                "{}. {} [{}]",
                 s.step,
                 s.name,
-                s.verdict.as_str().to_uppercase(),
-                s.check
+                s.verdict.as_str().to_uppercase()
             )?;
             for e in &s.evidence {
                 writeln!(f, "   - {e}")?;
@@ -902,28 +830,13 @@ impl fmt::Display for DiagnosePerformanceOutput {
             for x in &s.fixes {
                 writeln!(f, "   fix: {x}")?;
             }
-        }
-        writeln!(f)?;
-        match &self.act_on {
-            Some(a) => writeln!(f, "Act on step {} ({}): {}", a.step, a.name, a.reason)?,
-            None => writeln!(
-                f,
-                "Every step is ok: re-measure under the load that shows the problem (percentiles, not \
-                 averages)."
-            )?,
+            if let Some(r) = &s.reference {
+                writeln!(f, "   read: {r}")?;
+            }
         }
         if let Some(q) = &self.next_question {
             writeln!(f, "Next question ({}): {}", q.field, q.question)?;
             writeln!(f, "  how to tell: {}", q.how_to_tell)?;
-        }
-        writeln!(f)?;
-        writeln!(f, "Usual fixes, in this order:")?;
-        for u in &self.usual_fixes {
-            writeln!(f, "- {u}")?;
-        }
-        writeln!(f, "Why:")?;
-        for w in &self.why {
-            writeln!(f, "- {w}")?;
         }
         super::common::write_read_next(f, &self.references)?;
         Ok(())
@@ -1412,7 +1325,7 @@ mod tests {
         });
         let a = out.act_on.as_ref().unwrap();
         assert_eq!(a.step, 5);
-        assert!(a.reason.contains("1, 2, 3, 4"));
+        assert!(a.note.as_deref().unwrap_or_default().contains("1, 2, 3, 4"));
         // Profiled without saying what it found.
         let out = run(&DiagnosePerformanceInput {
             profiled: Some(true),
@@ -1606,7 +1519,10 @@ mod tests {
         for i in inputs {
             let out = run(&i);
             let mut all = out.references.clone();
-            all.extend(out.steps.iter().map(|s| s.reference.clone()));
+            all.extend(out.steps.iter().filter_map(|s| s.reference.clone()));
+            for s in &out.steps {
+                assert_eq!(s.reference.is_some(), s.verdict == Verdict::Problem);
+            }
             for r in all {
                 assert!(is_citable(&r), "{r}");
             }
@@ -1615,8 +1531,7 @@ mod tests {
             assert!(text.contains("5. Profile the code"));
         }
         let text = run(&healthy()).to_string();
-        assert!(text.contains("Symptom: p99 is 2 s"));
-        assert!(text.contains("Act on step 5"));
+        assert!(text.starts_with("Act on step 5"), "{text}");
     }
 
     fn opt_f64() -> impl Strategy<Value = Option<f64>> {

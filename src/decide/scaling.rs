@@ -159,8 +159,10 @@ pub struct PathStep {
     /// Where the answer came from: `caller` or the metric(s) it was derived from, e.g.
     /// `metrics.app_cpu_percent`.
     pub source: String,
-    /// Why this answer, with the rule or threshold applied.
-    pub why: String,
+    /// Why this answer, with the rule or threshold applied; left out for a caller's answer that
+    /// only leads to the next question.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
 }
 
 /// Whether to split into microservices.
@@ -325,7 +327,7 @@ fn caller_step(question: &str, answer: &str, why: &str) -> PathStep {
         question: question.to_string(),
         answer: answer.to_string(),
         source: "caller".to_string(),
-        why: format!("Answered by the caller. {why}"),
+        why: Some(why.to_string()),
     }
 }
 
@@ -428,7 +430,7 @@ fn decide_single(input: &PickScalingStrategyInput, notes: &mut Vec<String>) -> A
                 question: Q_SINGLE.to_string(),
                 answer: "yes".to_string(),
                 source: sources(&all),
-                why,
+                why: Some(why),
             },
         );
     }
@@ -439,12 +441,11 @@ fn decide_single(input: &PickScalingStrategyInput, notes: &mut Vec<String>) -> A
                 question: Q_SINGLE.to_string(),
                 answer: "yes".to_string(),
                 source: format!("{}, metrics.larger_instance_available", sources(&saturated)),
-                why: format!(
-                    "Saturated ({}) but a larger instance is available: scaling up is cheaper and \
-                     simpler than any distributed design, so optimise and move to the bigger instance \
-                     first.",
+                why: Some(format!(
+                    "Saturated ({}) but a larger instance is available: scaling up is cheaper than \
+                     any distributed design.",
                     describe_all(&saturated)
-                ),
+                )),
             },
         ),
         Some(false) => Answer::Known(
@@ -453,7 +454,7 @@ fn decide_single(input: &PickScalingStrategyInput, notes: &mut Vec<String>) -> A
                 question: Q_SINGLE.to_string(),
                 answer: "no".to_string(),
                 source: format!("{}, metrics.larger_instance_available", sources(&saturated)),
-                why: format!(
+                why: Some(format!(
                     "Saturated at sustained peak ({}) and no larger instance is available, so one \
                      server is not enough (rule of thumb thresholds: CPU {}%, app memory {}%, disk I/O \
                      {}%).",
@@ -461,7 +462,7 @@ fn decide_single(input: &PickScalingStrategyInput, notes: &mut Vec<String>) -> A
                     fmt_num(CPU_HOT_PERCENT),
                     fmt_num(MEMORY_HOT_PERCENT),
                     fmt_num(DB_IO_HOT_PERCENT)
-                ),
+                )),
             },
         ),
         None => Answer::Open(single_server_question(&saturated)),
@@ -558,7 +559,7 @@ fn decide_bottleneck(
                 question: Q_BOTTLENECK.to_string(),
                 answer: "data".to_string(),
                 source: sources(&used),
-                why,
+                why: Some(why),
             },
         );
     }
@@ -571,7 +572,7 @@ fn decide_bottleneck(
                 question: Q_BOTTLENECK.to_string(),
                 answer: "compute".to_string(),
                 source: sources(&used),
-                why: format!(
+                why: Some(format!(
                     "The app tier is hot ({}) while the database has headroom ({}): the bottleneck is \
                      compute (rule of thumb thresholds: CPU {}%, app memory {}%, disk I/O {}%).",
                     describe_all(&app_hot),
@@ -579,7 +580,7 @@ fn decide_bottleneck(
                     fmt_num(CPU_HOT_PERCENT),
                     fmt_num(MEMORY_HOT_PERCENT),
                     fmt_num(DB_IO_HOT_PERCENT)
-                ),
+                )),
             },
         );
     }
@@ -640,12 +641,12 @@ fn decide_workload(input: &PickScalingStrategyInput, notes: &mut Vec<String>) ->
                 question: Q_WORKLOAD.to_string(),
                 answer: "read_heavy".to_string(),
                 source: "metrics.read_write_ratio".to_string(),
-                why: format!(
+                why: Some(format!(
                     "{} reads per write is at or above the rule-of-thumb {}:1, so replicas and a \
                      cache can take most of the load off the primary.",
                     fmt_num(r),
                     fmt_num(READ_HEAVY_RATIO)
-                ),
+                )),
             },
         ),
         Some(r) if r <= WRITE_HEAVY_RATIO => Answer::Known(
@@ -654,12 +655,12 @@ fn decide_workload(input: &PickScalingStrategyInput, notes: &mut Vec<String>) ->
                 question: Q_WORKLOAD.to_string(),
                 answer: "write_heavy".to_string(),
                 source: "metrics.read_write_ratio".to_string(),
-                why: format!(
+                why: Some(format!(
                     "{} reads per write is at or below the rule-of-thumb {}:1: writes dominate the \
                      primary, and replicas would have to apply every one of them too.",
                     fmt_num(r),
                     fmt_num(WRITE_HEAVY_RATIO)
-                ),
+                )),
             },
         ),
         Some(r) => {
@@ -737,54 +738,39 @@ fn next_steps_for(
 ) -> Vec<String> {
     let steps: &[&str] = match strategy {
         ScalingStrategy::Vertical => &[
-            "Measure first: find which resource saturates at peak (CPU, memory, disk I/O, connections) \
-             with RED/USE metrics before changing anything.",
-            "Optimise before buying: add the missing index, fix N+1 queries, cache the hot read path; \
-             the fix for a slow database is almost never more database.",
-            "Scale up when sustained peak utilisation passes ~70%: move to the next instance size and \
-             keep about 30% headroom.",
-            "Alert on sustained utilisation above 70% and track monthly growth; come back to this tree \
-             when the largest available instance would run above that at projected peak.",
-            "Keep the app stateless anyway (sessions and uploads outside the process) so scaling out \
-             later is a configuration change, not a rewrite.",
+            "Measure which resource saturates at peak (CPU, memory, disk I/O, connections) before \
+             changing anything.",
+            "Optimise before buying: the missing index, the N+1, a cache for the hot read.",
+            "Scale up when sustained peak passes ~70%, keeping ~30% headroom; alert on it and track \
+             growth.",
+            "Keep the app stateless (sessions and uploads outside the process) so scaling out later \
+             is configuration, not a rewrite.",
         ],
         ScalingStrategy::HorizontalStateless => &[
-            "Move all state out of the process: sessions to Redis or the database, uploads to object \
-             storage, no local caches that must agree across instances, scheduled jobs behind a lock or \
-             a single worker.",
-            "Run at least 2 identical instances behind a load balancer with a readiness health check; \
-             no sticky sessions.",
-            "Autoscale on CPU (target around 60-70%) or request rate, with a minimum of 2 instances \
-             for redundancy.",
-            "Budget database connections: instances x pool size must stay below the database's \
-             max_connections; put a pooler (e.g. PgBouncer) in front when it does not.",
-            "Move slow or bursty work to a queue with its own workers so it scales separately from \
-             request handling.",
+            "Move state out of the process: sessions to Redis or the database, uploads to object \
+             storage, scheduled jobs behind a lock.",
+            "Run 2+ identical instances behind a load balancer with a readiness check, no sticky \
+             sessions; autoscale on CPU (~60-70%) or request rate.",
+            "Keep instances x pool size below the database's max_connections (or add PgBouncer).",
+            "Move slow or bursty work to a queue with its own workers.",
         ],
         ScalingStrategy::ReadReplicasThenCache => &[
-            "Rule out the cheap fixes first: missing indexes, N+1 queries and unbounded scans make a \
-             read-heavy database look undersized.",
-            "Add read replicas and route read-only queries that tolerate lag to them; keep \
-             read-your-writes paths (a user reading what they just saved) on the primary.",
-            "Monitor and alert on replica lag; a lagging replica serves stale data silently.",
-            "Then add a cache-aside layer (e.g. Redis) for the hottest reads: TTL plus invalidation on \
-             write, and stampede protection (request coalescing or jittered TTLs).",
-            "Measure the cache hit ratio and primary load after each step; stop when the primary has \
-             headroom.",
+            "Rule out missing indexes, N+1 queries and unbounded scans first.",
+            "Route lag-tolerant reads to read replicas; keep read-your-writes paths on the primary; \
+             alert on replica lag.",
+            "Then cache the hottest reads (cache-aside, TTL plus invalidation on write, stampede \
+             protection).",
+            "Measure primary load and hit ratio after each step; stop when the primary has headroom.",
         ],
         ScalingStrategy::Shard => &[
-            "Exhaust the cheaper options first: scale up the primary, drop redundant indexes (each one \
-             costs every write), batch writes, move non-critical writes to a queue, partition big \
-             tables inside one database.",
-            "Choose the shard key from the access patterns: high cardinality, even spread, present in \
-             almost every query and transaction (e.g. tenant_id or user_id); avoid monotonically \
-             increasing keys with range sharding, they create a hot shard.",
-            "Route by hash or by a lookup directory, and create many logical shards mapped onto fewer \
-             physical nodes so resharding moves shards, not rows.",
-            "Keep each transaction inside one shard; cross-shard workflows use the outbox pattern or a \
-             saga (plan_data_consistency), and cross-shard queries go to a separate read model.",
-            "Migrate incrementally: backfill, dual-write, verify with comparisons, then cut reads over \
-             per shard with a rollback path.",
+            "Exhaust cheaper options first: scale up, drop redundant indexes, batch writes, queue \
+             non-critical writes, partition tables in one database.",
+            "Pick a shard key present in almost every query, with high cardinality and even spread \
+             (tenant_id, user_id); no monotonic keys with range sharding.",
+            "Map many logical shards onto fewer nodes, so resharding moves shards, not rows.",
+            "Keep each transaction in one shard; cross-shard workflows use an outbox or saga \
+             (plan_data_consistency).",
+            "Migrate incrementally: backfill, dual-write, verify, cut reads over per shard.",
         ],
     };
     let mut out: Vec<String> = steps.iter().map(|s| (*s).to_string()).collect();
@@ -845,7 +831,6 @@ fn references_for(
         Some(ScalingStrategy::ReadReplicasThenCache) => {
             refs.push(scal("read-replicas-and-replication-lag"));
             refs.push(scal("caching-strategies"));
-            refs.push(scal("cache-invalidation-and-stampedes"));
         }
         Some(ScalingStrategy::Shard) => {
             refs.push(scal("sharding-and-partitioning"));
@@ -928,6 +913,14 @@ pub fn pick_scaling_strategy(
         }
     };
 
+    // A caller's answer that only led to the next question needs no explanation: the caller knows
+    // it. The last step's reason is the verdict's, so it stays.
+    let last = path.len().saturating_sub(1);
+    for (i, step) in path.iter_mut().enumerate() {
+        if i != last && step.source == "caller" {
+            step.why = None;
+        }
+    }
     match strategy {
         Ok(s) => {
             let next_steps = next_steps_for(s, &metrics, &mut notes);
@@ -968,13 +961,15 @@ impl fmt::Display for PickScalingStrategyOutput {
             for (i, step) in self.path.iter().enumerate() {
                 writeln!(
                     f,
-                    "  {}. {} -> {} [{}]\n     {}",
+                    "  {}. {} -> {} [{}]",
                     i + 1,
                     step.question,
                     step.answer,
-                    step.source,
-                    step.why
+                    step.source
                 )?;
+                if let Some(why) = &step.why {
+                    writeln!(f, "     {why}")?;
+                }
             }
         }
         if let Some(q) = &self.next_question {
@@ -1150,7 +1145,13 @@ mod tests {
             out.path[0].source,
             "metrics.app_cpu_percent, metrics.db_cpu_percent"
         );
-        assert!(out.path[0].why.contains("70%"));
+        assert!(
+            out.path[0]
+                .why
+                .as_deref()
+                .unwrap_or_default()
+                .contains("70%")
+        );
 
         // Saturated but a bigger instance exists -> vertical (scale up first).
         let out = run(
@@ -1196,7 +1197,13 @@ mod tests {
             serde_json::json!({"metrics": {"app_cpu_percent": 90, "db_cpu_percent": 90, "larger_instance_available": false, "read_write_ratio": 10}}),
         );
         assert_eq!(out.path[1].answer, "data");
-        assert!(out.path[1].why.contains("Both tiers"));
+        assert!(
+            out.path[1]
+                .why
+                .as_deref()
+                .unwrap_or_default()
+                .contains("Both tiers")
+        );
         assert_eq!(strategy_str(&out), Some("read-replicas-then-cache"));
     }
 
@@ -1298,8 +1305,12 @@ mod tests {
             serde_json::json!({"metrics": {"app_cpu_percent": 50, "growth_percent_per_month": 10}}),
         );
         assert!(
-            out.path[0].why.contains("about 3.5 months"),
-            "{}",
+            out.path[0]
+                .why
+                .as_deref()
+                .unwrap_or_default()
+                .contains("about 3.5 months"),
+            "{:?}",
             out.path[0].why
         );
         assert!(out.notes.is_empty());
@@ -1312,7 +1323,13 @@ mod tests {
         let out = run(
             serde_json::json!({"metrics": {"app_cpu_percent": 60, "growth_percent_per_month": -5}}),
         );
-        assert!(!out.path[0].why.contains("months"));
+        assert!(
+            !out.path[0]
+                .why
+                .as_deref()
+                .unwrap_or_default()
+                .contains("months")
+        );
 
         let out = run(
             serde_json::json!({"single_server_sufficient": false, "bottleneck": "data", "workload": "read_heavy", "metrics": {"replica_lag_seconds": 12, "db_storage_percent": 85}}),

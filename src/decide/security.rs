@@ -231,17 +231,20 @@ pub struct ChecklistItem {
     /// `authorization`, `input_validation`, `parameterized_sql`, `secrets_management`,
     /// `secret_rotation`, `transport_security`.
     pub id: String,
-    /// Human title.
+    /// Human title (for the text report; the id names the item in JSON).
+    #[serde(skip)]
     pub title: String,
     /// `pass`, `fail` or `unknown`.
     pub status: Status,
     /// For failures: how urgent.
     pub severity: Option<Severity>,
-    /// What was found and why it matters, in the skill's terms.
+    /// For failures: what was found and why it matters, in the skill's terms.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub finding: String,
     /// What to do (for a pass: what to keep doing).
     pub fix: String,
-    /// The reference section for this item.
+    /// For failures: the reference section to read.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub reference: String,
 }
 
@@ -264,28 +267,25 @@ pub struct Summary {
     pub passed: usize,
     /// Items that fail.
     pub failed: usize,
-    /// Items not answered.
+    /// Items not answered (each asked in `next_questions`).
     pub unknown: usize,
-    /// Number of checklist items.
-    pub total: usize,
     /// `pass`, `fail` or `incomplete`.
     pub verdict: Verdict,
     /// Failed item ids, most severe first: the order to fix them in.
     pub fix_first: Vec<String>,
-    /// One-line summary.
-    pub headline: String,
 }
 
 /// Output of `audit_security`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct AuditSecurityOutput {
-    /// One entry per checklist item, in checklist order.
+    /// The answered checklist items (pass or fail), in checklist order; the unknown ones are asked
+    /// in `next_questions` instead.
     pub items: Vec<ChecklistItem>,
     /// Counts and overall verdict.
     pub summary: Summary,
     /// One question per unknown item.
     pub next_questions: Vec<NextQuestion>,
-    /// Reference sections to read next.
+    /// Reference sections to read next, besides the failed items' own.
     pub references: Vec<String>,
 }
 
@@ -499,9 +499,8 @@ fn argon2_meets_owasp(memory_kib: u32, iterations: u32) -> bool {
 }
 
 fn check_password(i: &AuditSecurityInput) -> Check {
-    let owasp = "OWASP Password Storage Cheat Sheet minimums: argon2id m=19 MiB (19456 KiB), t=2, p=1 \
-                 (or an equivalent pair such as m=46 MiB, t=1); bcrypt cost 10 or more; scrypt N=2^17, \
-                 r=8, p=1; PBKDF2-HMAC-SHA256 600,000 iterations.";
+    let owasp = "OWASP minimums: argon2id m=19 MiB (19456 KiB), t=2, p=1 (or m=46 MiB, t=1); bcrypt \
+                 cost 10; scrypt N=2^17, r=8, p=1; PBKDF2-HMAC-SHA256 600,000 iterations.";
     match i.password_hashing {
         Some(PasswordHashing::Argon2id) => match (i.argon2_memory_kib, i.argon2_iterations) {
             (Some(m), Some(t)) if argon2_meets_owasp(m, t) => pass(
@@ -557,8 +556,8 @@ fn check_password(i: &AuditSecurityInput) -> Check {
                     "PBKDF2 with {n} iterations meets OWASP's 600,000 for HMAC-SHA256; it is the \
                      choice when FIPS-140 compliance is required, otherwise prefer argon2id or bcrypt."
                 ),
-                "Keep the iteration count current with OWASP guidance; migrate to argon2id if FIPS is \
-                 not a constraint.",
+                "Keep the iteration count current with OWASP guidance; PBKDF2 is the choice only \
+                 where FIPS-140 applies, otherwise migrate to argon2id.",
             ),
             Some(n) => fail(
                 Severity::High,
@@ -1030,31 +1029,31 @@ pub fn audit_security(input: &AuditSecurityInput) -> Result<AuditSecurityOutput,
     } else {
         Verdict::Pass
     };
-    let total = items.len();
-    let headline = match verdict {
-        Verdict::Pass => format!("All {total} checklist items pass."),
-        Verdict::Fail => format!(
-            "{failed} of {total} items fail ({passed} pass, {unknown_count} unknown); fix first: {}.",
-            fix_first.first().map(String::as_str).unwrap_or("")
-        ),
-        Verdict::Incomplete => format!(
-            "No failures among the {passed} items answered; {unknown_count} of {total} are unknown: \
-             answer next_questions to finish the audit."
-        ),
-    };
-
     let next_questions: Vec<NextQuestion> = items
         .iter()
         .filter(|i| i.status == Status::Unknown)
         .map(|i| question_for(&i.id, input))
         .collect();
+    // Each fact once: an unknown item is its question, a pass is what to keep doing, and only a
+    // failure carries its finding and the section to read.
+    let fail_refs: Vec<String> = items
+        .iter()
+        .filter(|i| i.status == Status::Fail)
+        .map(|i| i.reference.clone())
+        .collect();
+    let items: Vec<ChecklistItem> = items
+        .into_iter()
+        .filter(|i| i.status != Status::Unknown)
+        .map(|mut i| {
+            if i.status == Status::Pass {
+                i.finding.clear();
+                i.reference.clear();
+            }
+            i
+        })
+        .collect();
 
     let mut references = vec![sec("the-minimum-security-checklist")];
-    for item in items.iter().filter(|i| i.status != Status::Pass) {
-        if !references.contains(&item.reference) {
-            references.push(item.reference.clone());
-        }
-    }
     let mut extra = Vec::new();
     if items
         .iter()
@@ -1073,7 +1072,7 @@ pub fn audit_security(input: &AuditSecurityInput) -> Result<AuditSecurityOutput,
         extra.push(sec("sessions-versus-jwts"));
     }
     for r in extra {
-        if !references.contains(&r) {
+        if !references.contains(&r) && !fail_refs.contains(&r) {
             references.push(r);
         }
     }
@@ -1084,10 +1083,8 @@ pub fn audit_security(input: &AuditSecurityInput) -> Result<AuditSecurityOutput,
             passed,
             failed,
             unknown: unknown_count,
-            total,
             verdict,
             fix_first,
-            headline,
         },
         next_questions,
         references,
@@ -1096,38 +1093,40 @@ pub fn audit_security(input: &AuditSecurityInput) -> Result<AuditSecurityOutput,
 
 impl fmt::Display for AuditSecurityOutput {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let verdict = match self.summary.verdict {
+        let sum = &self.summary;
+        let verdict = match sum.verdict {
             Verdict::Pass => "PASS",
             Verdict::Fail => "FAIL",
             Verdict::Incomplete => "INCOMPLETE",
         };
-        writeln!(f, "Security audit: {verdict}. {}", self.summary.headline)?;
+        writeln!(
+            f,
+            "Security audit: {verdict} ({} fail, {} pass, {} unknown).",
+            sum.failed, sum.passed, sum.unknown
+        )?;
+        if !sum.fix_first.is_empty() {
+            writeln!(f, "Fix in this order: {}", sum.fix_first.join(", "))?;
+        }
         // Failures first, then passes; the unknown items are asked once, below.
         let failed = self.items.iter().filter(|i| i.status == Status::Fail);
         let passed = self.items.iter().filter(|i| i.status == Status::Pass);
-        for item in failed.chain(passed) {
-            let status = match item.status {
-                Status::Pass => "PASS",
-                Status::Fail => "FAIL",
-                Status::Unknown => "UNKNOWN",
-            };
+        for item in failed {
             let sev = match item.severity {
-                Some(Severity::Critical) => " (critical)",
-                Some(Severity::High) => " (high)",
-                Some(Severity::Medium) => " (medium)",
-                None => "",
+                Some(Severity::Critical) => "critical",
+                Some(Severity::High) => "high",
+                Some(Severity::Medium) | None => "medium",
             };
-            writeln!(f, "\n[{status}] {}{sev}", item.title)?;
-            writeln!(f, "  Finding: {}", item.finding)?;
+            writeln!(f, "\n[FAIL] {} ({sev}): {}", item.title, item.finding)?;
             writeln!(f, "  Fix: {}", item.fix)?;
             writeln!(f, "  Read: {}", item.reference)?;
         }
-        if !self.summary.fix_first.is_empty() {
-            writeln!(
-                f,
-                "\nFix in this order: {}",
-                self.summary.fix_first.join(", ")
-            )?;
+        let mut first = true;
+        for item in passed {
+            if first {
+                writeln!(f)?;
+                first = false;
+            }
+            writeln!(f, "[PASS] {}: {}", item.title, item.fix)?;
         }
         if !self.next_questions.is_empty() {
             writeln!(f, "\nTo finish the audit, answer:")?;
@@ -1154,10 +1153,12 @@ mod tests {
     use serde_json::json;
 
     fn assert_refs_allowed(out: &AuditSecurityOutput) {
-        let all = out
-            .references
-            .iter()
-            .chain(out.items.iter().map(|i| &i.reference));
+        let all = out.references.iter().chain(
+            out.items
+                .iter()
+                .map(|i| &i.reference)
+                .filter(|r| !r.is_empty()),
+        );
         for r in all {
             assert!(is_citable(r), "reference not citable: {r}");
         }
@@ -1168,7 +1169,13 @@ mod tests {
         let out = audit_security(&input).expect("ok");
         assert_refs_allowed(&out);
         assert!(!out.to_string().is_empty());
-        assert_eq!(out.items.len(), 9);
+        assert_eq!(out.items.len() + out.summary.unknown, 9);
+        for i in &out.items {
+            assert_ne!(i.status, Status::Unknown);
+            // A failure says what was found and where to read; a pass only what to keep doing.
+            assert_eq!(i.finding.is_empty(), i.status == Status::Pass, "{}", i.id);
+            assert_eq!(i.reference.is_empty(), i.status == Status::Pass, "{}", i.id);
+        }
         out
     }
 
@@ -1178,14 +1185,16 @@ mod tests {
 
     fn status(v: serde_json::Value, id: &str) -> (Status, Option<Severity>) {
         let out = run(v);
-        let i = item(&out, id);
-        (i.status, i.severity)
+        match out.items.iter().find(|i| i.id == id) {
+            Some(i) => (i.status, i.severity),
+            None => (Status::Unknown, None),
+        }
     }
 
     #[test]
     fn empty_input_is_all_unknown_with_questions() {
         let out = run(json!({}));
-        assert!(out.items.iter().all(|i| i.status == Status::Unknown));
+        assert!(out.items.is_empty());
         assert_eq!(out.summary.verdict, Verdict::Incomplete);
         assert_eq!(out.summary.unknown, 9);
         assert_eq!(out.summary.failed, 0);
@@ -1553,12 +1562,18 @@ mod tests {
             ]
         );
         assert!(
-            out.summary
-                .headline
-                .contains("fix first: parameterized_sql")
+            out.to_string()
+                .contains("Fix in this order: parameterized_sql, transport_security")
         );
         assert_eq!(out.next_questions.len(), 5);
-        assert!(out.references.contains(&sec("parameterized-sql")));
+        assert_eq!(
+            item(&out, "parameterized_sql").reference,
+            sec("parameterized-sql")
+        );
+        assert!(
+            !out.references.contains(&sec("parameterized-sql")),
+            "said once, on the item"
+        );
         assert!(!out.references.contains(&sec("authentication-for-users")));
         assert_eq!(out.references[0], sec("the-minimum-security-checklist"));
     }
@@ -1654,7 +1669,7 @@ mod tests {
             };
             if let Ok(out) = audit_security(&input) {
                 assert_refs_allowed(&out);
-                prop_assert_eq!(out.items.len(), 9);
+                prop_assert_eq!(out.items.len() + out.summary.unknown, 9);
                 prop_assert_eq!(out.summary.passed + out.summary.failed + out.summary.unknown, 9);
                 prop_assert_eq!(out.next_questions.len(), out.summary.unknown);
                 prop_assert_eq!(out.summary.verdict == Verdict::Fail, out.summary.failed > 0);
