@@ -392,14 +392,13 @@ fn fail(severity: Severity, finding: impl Into<String>, fix: impl Into<String>) 
     }
 }
 
-fn unknown(field: &str, fix: impl Into<String>) -> Check {
+/// Not answered: the item becomes a question (see [`question_for`]), so it carries no text itself.
+fn unknown() -> Check {
     Check {
         status: Status::Unknown,
         severity: None,
-        finding: format!(
-            "Not answered: set `{field}` to audit this item. Unknown is not a failure, but it is unverified."
-        ),
-        fix: fix.into(),
+        finding: String::new(),
+        fix: String::new(),
     }
 }
 
@@ -438,11 +437,7 @@ fn check_user_auth(v: Option<UserAuthentication>) -> Check {
             "Make sure the service is truly unreachable by users (no public route), and keep the \
              service-authentication item passing.",
         ),
-        None => unknown(
-            "user_authentication",
-            "Answer how users log in: OAuth 2.0 / OIDC for user-facing services is the checklist's \
-             requirement.",
-        ),
+        None => unknown(),
     }
 }
 
@@ -484,11 +479,7 @@ fn check_service_auth(v: Option<ServiceAuthentication>) -> Check {
             "The service neither calls nor is called by other services.",
             "Revisit this item as soon as a second service appears.",
         ),
-        None => unknown(
-            "service_authentication",
-            "Answer how services prove who they are to each other: API keys + HMAC, mTLS or OAuth 2.0 \
-             client credentials all pass.",
-        ),
+        None => unknown(),
     }
 }
 
@@ -567,15 +558,7 @@ fn check_password(i: &AuditSecurityInput) -> Check {
                 "Raise to 600,000 iterations or more, or move to argon2id/bcrypt, and rehash each \
                  password at its next login.",
             ),
-            None => Check {
-                status: Status::Unknown,
-                severity: None,
-                finding: format!(
-                    "PBKDF2 is only acceptable with a high iteration count, and library defaults are \
-                     often far too low; pbkdf2_iterations was not given. {owasp}"
-                ),
-                fix: "Send pbkdf2_iterations (600,000 or more passes for HMAC-SHA256).".to_string(),
-            },
+            None => unknown(),
         },
         Some(alg @ (PasswordHashing::Sha256 | PasswordHashing::Md5)) => fail(
             Severity::Critical,
@@ -604,21 +587,7 @@ fn check_password(i: &AuditSecurityInput) -> Check {
              hash.",
             "Keep it that way: do not add a local password column later without argon2id or bcrypt.",
         ),
-        None => {
-            let mut c = unknown(
-                "password_hashing",
-                "Answer how passwords are stored; the minimum is bcrypt or argon2 (argon2id m=19 MiB, \
-                 t=2, p=1; bcrypt cost 10+), or PBKDF2-HMAC-SHA256 at 600,000 iterations where \
-                 FIPS-140 applies.",
-            );
-            if i.bcrypt_cost.is_some()
-                || i.argon2_memory_kib.is_some()
-                || i.pbkdf2_iterations.is_some()
-            {
-                c.finding.push_str(" Hashing parameters were given without the algorithm; they are not used until password_hashing is set.");
-            }
-            c
-        }
+        None => unknown(),
     }
 }
 
@@ -668,11 +637,7 @@ fn check_authorization(i: &AuditSecurityInput) -> Check {
                  {object_level}"
             ),
         ),
-        (None, _) => unknown(
-            "authorization",
-            "Answer where permissions are checked; the checklist wants middleware, default deny, on \
-             every request.",
-        ),
+        (None, _) => unknown(),
     }
 }
 
@@ -697,10 +662,7 @@ fn check_input_validation(v: Option<InputValidation>) -> Check {
             "Validate at every system boundary with allowlist schemas (e.g. JSON Schema, serde with \
              deny_unknown_fields, pydantic, zod).",
         ),
-        None => unknown(
-            "input_validation",
-            "Answer how input is validated; the checklist wants allowlists at system boundaries.",
-        ),
+        None => unknown(),
     }
 }
 
@@ -728,10 +690,7 @@ fn check_sql(v: Option<SqlAccess>) -> Check {
             "Apply the same rule to other query languages (NoSQL operators, LDAP, shell commands): \
              never build them from raw input.",
         ),
-        None => unknown(
-            "sql",
-            "Answer how SQL is built; the checklist wants parameterized queries.",
-        ),
+        None => unknown(),
     }
 }
 
@@ -763,11 +722,7 @@ fn check_secrets(v: Option<SecretsStorage>) -> Check {
             "Treat them as leaked: rotate every one now, then move them to a secrets manager, purge \
              them from history, and add secret scanning (pre-commit hook and CI).",
         ),
-        None => unknown(
-            "secrets",
-            "Answer where secrets live; the checklist wants a secrets manager (Vault, AWS Secrets \
-             Manager).",
-        ),
+        None => unknown(),
     }
 }
 
@@ -789,10 +744,7 @@ fn check_rotation(v: Option<bool>, secrets: Option<SecretsStorage>) -> Check {
             "Rotate on a schedule, automated through the secrets manager, with an overlap window where \
              old and new keys both work; practise it before you need it.",
         ),
-        None => unknown(
-            "secret_rotation",
-            "Answer whether secrets are rotated on a schedule; the checklist says rotate regularly.",
-        ),
+        None => unknown(),
     }
 }
 
@@ -817,10 +769,7 @@ fn check_transport(v: Option<Transport>) -> Check {
             "Terminate TLS for every client and encrypt every internal hop; redirect HTTP to HTTPS and \
              send HSTS.",
         ),
-        None => unknown(
-            "transport",
-            "Answer where traffic is encrypted; the checklist wants TLS everywhere, no exceptions.",
-        ),
+        None => unknown(),
     }
 }
 
@@ -1032,7 +981,18 @@ pub fn audit_security(input: &AuditSecurityInput) -> Result<AuditSecurityOutput,
     let next_questions: Vec<NextQuestion> = items
         .iter()
         .filter(|i| i.status == Status::Unknown)
-        .map(|i| question_for(&i.id, input))
+        .map(|i| {
+            let mut q = question_for(&i.id, input);
+            let params = input.bcrypt_cost.is_some()
+                || input.argon2_memory_kib.is_some()
+                || input.pbkdf2_iterations.is_some();
+            if q.field == "password_hashing" && params {
+                q.question.push_str(
+                    " (The hashing parameters given are not used until password_hashing is set.)",
+                );
+            }
+            q
+        })
         .collect();
     // Each fact once: an unknown item is its question, a pass is what to keep doing, and only a
     // failure carries its finding and the section to read.
@@ -1540,6 +1500,26 @@ mod tests {
             item(&out, "secrets_management")
                 .fix
                 .contains("rotate every one now")
+        );
+    }
+
+    #[test]
+    fn parameters_without_the_algorithm_are_named_in_its_question() {
+        let out = run(json!({"bcrypt_cost": 12}));
+        let q = out
+            .next_questions
+            .iter()
+            .find(|q| q.field == "password_hashing")
+            .expect("asked");
+        assert!(
+            q.question
+                .contains("not used until password_hashing is set")
+        );
+        let out = run(json!({}));
+        assert!(
+            out.next_questions
+                .iter()
+                .all(|q| !q.question.contains("not used"))
         );
     }
 
