@@ -115,20 +115,41 @@ pub enum Command {
         exclude: Vec<String>,
     },
     /// Walk the scaling decision tree (e.g. `--set single_server_sufficient=false --set bottleneck=data`).
+    #[command(
+        after_help = "Example: backend-engineering-mcp scaling --input '{\"metrics\": {\"app_cpu_percent\": 70, \"larger_instance_available\": true}}'"
+    )]
     Scaling(DecisionArgs),
     /// Plan an SLO: error budget and multiwindow burn-rate alerts (e.g. `--set target_percent=99.9`).
+    #[command(
+        after_help = "Example: backend-engineering-mcp slo --input '{\"target_percent\": 99.95, \"window_days\": 28, \"requests_per_second\": 200}'"
+    )]
     Slo(DecisionArgs),
     /// Diagnose slowness with the five-step checklist (e.g. `--set cpu_percent=95`).
+    #[command(
+        after_help = "Example: backend-engineering-mcp diagnose --input @examples/metrics.json (the shape: examples/metrics.json in the repository)"
+    )]
     Diagnose(DecisionArgs),
     /// Plan retries, backoff, timeout and circuit breaker for a failing call
     /// (e.g. `--set failure=http_503 --set idempotent=true`).
+    #[command(
+        after_help = "Example: backend-engineering-mcp retries --input '{\"failure\": \"http_503\", \"idempotent\": false, \"has_idempotency_key\": true, \"retry_after_ms\": 2000, \"deadline_ms\": 10000}'"
+    )]
     Retries(DecisionArgs),
     /// Audit a service against the minimum security checklist (e.g. `--set password_hashing=md5`).
+    #[command(
+        after_help = "Example: backend-engineering-mcp audit-security --input '{\"password_hashing\": \"bcrypt\", \"bcrypt_cost\": 12, \"sql\": \"orm\", \"transport\": \"tls_at_edge_only\"}'"
+    )]
     AuditSecurity(DecisionArgs),
     /// Choose an API style, pagination, versioning and rate limiting
     /// (e.g. `--set 'needs=["crud"]' --set consumers=public`).
+    #[command(
+        after_help = "Example: backend-engineering-mcp api-style --input '{\"needs\": [\"crud\"], \"consumers\": \"public\", \"data_set\": {\"size\": \"large\", \"changing\": true}}'"
+    )]
     ApiStyle(DecisionArgs),
     /// Choose ACID, outbox or a saga (e.g. `--set strong_consistency_required=false`).
+    #[command(
+        after_help = "Example: backend-engineering-mcp consistency --input '{\"strong_consistency_required\": false, \"multi_step_process\": false, \"single_database\": true, \"steps\": [\"update inventory\", \"send confirmation email\"]}'"
+    )]
     Consistency(DecisionArgs),
     /// Print the configuration that registers this binary with an MCP client: JSON or TOML to merge
     /// into the client's config file, or the command to run (Claude Code). Where it goes is printed
@@ -457,6 +478,48 @@ fn run_inner(command: Command) -> anyhow::Result<()> {
                 print_json(&response)
             } else {
                 print_text(&response.text)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// Each decision subcommand's `--help` ends with an `--input` example; every one of them runs.
+    #[test]
+    fn every_decision_subcommand_shows_an_input_example_that_runs() {
+        let subcommands = [
+            "scaling",
+            "slo",
+            "diagnose",
+            "retries",
+            "audit-security",
+            "api-style",
+            "consistency",
+        ];
+        let cli = Cli::command();
+        for name in subcommands {
+            let sub = cli.find_subcommand(name).expect(name);
+            let help = sub
+                .get_after_help()
+                .map(|h| h.to_string())
+                .unwrap_or_default();
+            let prefix = format!("Example: backend-engineering-mcp {name} --input ");
+            let rest = help
+                .strip_prefix(&prefix)
+                .unwrap_or_else(|| panic!("{name}: no --input example in {help:?}"));
+            let input = match rest.strip_prefix('\'') {
+                Some(quoted) => quoted.split('\'').next().unwrap_or_default(),
+                None => rest.split(' ').next().unwrap_or_default(),
+            };
+            let parsed = Cli::try_parse_from(["backend-engineering-mcp", name, "--input", input])
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            let command = parsed.command.expect("a subcommand");
+            if let Err(e) = run_inner(command) {
+                panic!("{name} --input {input}: {e}");
             }
         }
     }
