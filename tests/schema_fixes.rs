@@ -131,8 +131,11 @@ fn cases() -> Vec<Case> {
             ..case("int-primary-key", Postgres)
         },
         Case {
-            place: After,
+            // On a table being created the fix is the declaration; on a live one, the switch to run.
+            schema: "CREATE TABLE tags (name text NOT NULL);",
             rows: "INSERT INTO tags (name) VALUES ('a'), ('b'), ('c');",
+            migration: Some("ALTER TABLE tags ADD COLUMN id bigserial;"),
+            place: After,
             checks: &[
                 (
                     "SELECT attidentity FROM pg_attribute WHERE attrelid = 'tags'::regclass AND attname = 'id'",

@@ -1835,6 +1835,7 @@ impl Reviewer {
                 }
             }
         }
+        say_once(&mut findings);
         if left_out > 0 {
             notes.push(format!(
                 "{left_out} design finding(s) on tables the migration does not touch were left out; review \
@@ -1912,6 +1913,39 @@ impl Reviewer {
             unparsed: Vec::new(),
             notes,
             references,
+        }
+    }
+}
+
+/// A remark that applies to many tables, said once: after the first finding of a rule, a fix comment
+/// line already given by an earlier finding of that rule is left out, and so is an explanation (the
+/// message after its first ": ") that an earlier finding of the rule gave word for word.
+fn say_once(findings: &mut [Finding]) {
+    /// Shorter repeats are kept: they cost less than the pointer.
+    const MIN_REPEAT: usize = 60;
+    let mut comments: HashSet<(String, String)> = HashSet::new();
+    let mut reasons: HashSet<(String, String)> = HashSet::new();
+    for f in findings.iter_mut() {
+        let lines: Vec<&str> = f.fix.lines().collect();
+        let mut kept = Vec::with_capacity(lines.len());
+        for line in lines {
+            let t = line.trim();
+            if t.starts_with("--")
+                && t.len() >= MIN_REPEAT
+                && !comments.insert((f.rule.clone(), t.to_string()))
+            {
+                continue;
+            }
+            kept.push(line);
+        }
+        if !kept.is_empty() {
+            f.fix = kept.join("\n");
+        }
+        if let Some((head, why)) = f.message.split_once(": ")
+            && why.len() >= MIN_REPEAT
+            && !reasons.insert((f.rule.clone(), why.to_string()))
+        {
+            f.message = format!("{head} (why: see the first {} finding).", f.rule);
         }
     }
 }

@@ -61,6 +61,8 @@ impl Reviewer {
             &dt.to_string(),
             &self.ctx.q(col),
             &name.sql,
+            // A live table (ADD COLUMN): the switch to run; a table being created: the declaration.
+            self.catalog.get(&name.key).is_some_and(|t| !t.new),
         );
         self.push_rule(
             &rules::prefer_identity::RULE,

@@ -18,7 +18,14 @@ pub const RULE: Rule = Rule {
 };
 
 /// Message and fix for serial column `col` of `table` (SQL name `tsql`).
-pub fn advice(table: &str, col: &str, ty: &str, qcol: &str, tsql: &str) -> (String, String) {
+pub fn advice(
+    table: &str,
+    col: &str,
+    ty: &str,
+    qcol: &str,
+    tsql: &str,
+    live: bool,
+) -> (String, String) {
     let wide = if ty.eq_ignore_ascii_case("smallserial") || ty.eq_ignore_ascii_case("serial2") {
         "smallint"
     } else if ty.eq_ignore_ascii_case("serial") || ty.eq_ignore_ascii_case("serial4") {
@@ -34,16 +41,19 @@ pub fn advice(table: &str, col: &str, ty: &str, qcol: &str, tsql: &str) -> (Stri
             "{table}.{col} is {ty}: a legacy shorthand whose sequence is owned and granted separately and \
              which accepts any explicit value (imports then collide with the sequence). Use an identity column."
         ),
-        format!(
-            "-- in one transaction: a brief ACCESS EXCLUSIVE lock, no rewrite; the identity continues after the highest id\n\
+        if !live {
+            format!("-- declare it as: {qcol} {wide} GENERATED ALWAYS AS IDENTITY")
+        } else {
+            format!(
+                "-- in one transaction: a brief ACCESS EXCLUSIVE lock, no rewrite; the identity continues after the highest id\n\
              BEGIN;\n\
              ALTER TABLE {tsql} ALTER COLUMN {qcol} DROP DEFAULT;\n\
              DO $$ BEGIN EXECUTE 'DROP SEQUENCE ' || pg_get_serial_sequence({t}, {c}); END $$;\n\
              ALTER TABLE {tsql} ALTER COLUMN {qcol} ADD GENERATED ALWAYS AS IDENTITY;\n\
              SELECT setval(pg_get_serial_sequence({t}, {c}), coalesce(max({qcol}), 0) + 1, false) FROM {tsql};\n\
-             COMMIT;\n\
-             -- or, in the CREATE TABLE: {qcol} {wide} GENERATED ALWAYS AS IDENTITY"
-        ),
+             COMMIT;"
+            )
+        },
     )
 }
 
