@@ -3,6 +3,7 @@
 
 pub mod exec;
 pub mod jsonrpc;
+pub mod lang;
 pub mod prompts;
 pub mod resources;
 pub mod schema;
@@ -37,7 +38,8 @@ pub const INSTRUCTIONS: &str = "Backend engineering help. For a concrete decisio
 review_schema (schemas, migrations), pick_scaling_strategy, plan_slo, diagnose_performance, audit_security, \
 choose_api_style, plan_retries, plan_data_consistency. For any other question call search_references and \
 read only the sections it returns (read_reference). Load the whole skill (get_skill, or the \
-backend-engineering prompt) only for broad design work.";
+backend-engineering prompt) only for broad design work. For a user who writes Chinese pass lang: zh \
+(get_skill, the prompts, and the decision tools' next questions).";
 
 struct Inner {
     context: Context,

@@ -8,6 +8,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::lang::{Asks, Lang};
 use crate::content::Skill;
 use crate::content::read::{self, GetSkillRequest, ReadReferenceRequest};
 use crate::search::{SearchRequest, SharedIndex};
@@ -84,6 +85,27 @@ where
     E: Display,
     F: Fn(&Context, &I) -> Result<(O, String), E> + Send + Sync + 'static,
 {
+    build(name, title, description, prune, false, move |c, i, _| {
+        run(c, i)
+    })
+}
+
+/// [`entry`], and with `lang` a `lang` argument (or Chinese in the arguments) that `run` receives as
+/// the language to ask next questions in.
+fn build<I, O, E, F>(
+    name: &'static str,
+    title: &str,
+    description: &str,
+    prune: bool,
+    lang: bool,
+    run: F,
+) -> ToolEntry
+where
+    I: DeserializeOwned + JsonSchema + 'static,
+    O: Serialize + JsonSchema + 'static,
+    E: Display,
+    F: Fn(&Context, &I, Lang) -> Result<(O, String), E> + Send + Sync + 'static,
+{
     let mut tool = Tool::new(name, description.to_string(), JsonObject::new())
         .with_input_schema::<I>()
         .with_output_schema::<O>()
@@ -98,6 +120,9 @@ where
     let mut input_schema = (*tool.input_schema).clone();
     super::schema::make_portable(&mut input_schema, super::schema::Side::Input);
     super::schema::make_compact(&mut input_schema);
+    if lang {
+        super::lang::add_property(&mut input_schema);
+    }
     tool.input_schema = std::sync::Arc::new(input_schema);
     if let Some(output) = tool.output_schema.as_deref() {
         let mut output_schema = output.clone();
@@ -111,13 +136,21 @@ where
         }
         tool.output_schema = Some(std::sync::Arc::new(output_schema));
     }
-    let handler: Handler = Box::new(move |context, arguments| {
+    let handler: Handler = Box::new(move |context, mut arguments| {
+        let language = if lang {
+            match super::lang::take(&mut arguments) {
+                Ok(language) => language,
+                Err(e) => return error(format!("{name}: {e}")),
+            }
+        } else {
+            Lang::En
+        };
         let value = serde_json::Value::Object(arguments);
         let decoded = match crate::decode::decode::<I>(value) {
             Ok(decoded) => decoded,
             Err(e) => return error(format!("{name}: {e}")),
         };
-        match run(context, &decoded.input) {
+        match run(context, &decoded.input, language) {
             Ok((output, text)) => success(&output, text, &decoded.notes, prune),
             Err(e) => error(format!("{name}: {e}")),
         }
@@ -146,6 +179,34 @@ where
         prune,
         move |_: &Context, input: &I| {
             run(input).map(|output| {
+                let text = output.to_string();
+                (output, text)
+            })
+        },
+    )
+}
+
+/// Describe a decision tool that may ask next questions: it takes `lang` and asks in that language.
+fn asking<I, O, E>(
+    name: &'static str,
+    title: &str,
+    description: &str,
+    run: fn(&I) -> Result<O, E>,
+) -> ToolEntry
+where
+    I: DeserializeOwned + JsonSchema + 'static,
+    O: Serialize + JsonSchema + Display + Asks + 'static,
+    E: Display + 'static,
+{
+    build(
+        name,
+        title,
+        description,
+        true,
+        true,
+        move |_: &Context, input: &I, lang| {
+            run(input).map(|mut output| {
+                super::lang::localize(name, &mut output, lang);
                 let text = output.to_string();
                 (output, text)
             })
@@ -216,31 +277,31 @@ fn decision_tools() -> Vec<ToolEntry> {
             schema::DESCRIPTION,
             schema::review_schema,
         ),
-        decision(
+        asking(
             "pick_scaling_strategy",
             scaling::TITLE,
             scaling::DESCRIPTION,
             scaling::pick_scaling_strategy,
         ),
-        decision(
+        asking(
             "plan_slo",
             observability::TITLE,
             observability::DESCRIPTION,
             observability::plan_slo,
         ),
-        decision(
+        asking(
             "diagnose_performance",
             performance::TITLE,
             performance::DESCRIPTION,
             performance::diagnose_performance,
         ),
-        decision(
+        asking(
             "audit_security",
             security::TITLE,
             security::DESCRIPTION,
             security::audit_security,
         ),
-        decision(
+        asking(
             "choose_api_style",
             api::TITLE,
             api::DESCRIPTION,
@@ -252,7 +313,7 @@ fn decision_tools() -> Vec<ToolEntry> {
             failure::DESCRIPTION,
             failure::plan_retries,
         ),
-        decision(
+        asking(
             "plan_data_consistency",
             consistency::TITLE,
             consistency::DESCRIPTION,

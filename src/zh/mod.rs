@@ -8,6 +8,8 @@
 //! glossary (about 15 KB), and needs no model. Chinese text the glossary does not know (如何, 怎么,
 //! 的, 了) is dropped, which is what a stop-word list would do to it anyway.
 
+pub mod questions;
+
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
