@@ -9,19 +9,28 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use backend_engineering_mcp::content::Skill;
+use backend_engineering_mcp::decide::common::NextQuestion;
 use backend_engineering_mcp::mcp::tools::{Context, ToolEntry, registry};
 use backend_engineering_mcp::search::SharedIndex;
 use backend_engineering_mcp::zh::{has_cjk, questions};
 use serde_json::{Map, Value, json};
 
 /// The tools that ask, with the arguments their walk starts from. Besides the empty call: what a tool
-/// needs before it asks anything (plan_slo's target), and the two states no answer to an asked
-/// question leads to: metrics that make pick_scaling_strategy ask about a larger instance, and a strong,
+/// needs before it asks anything (plan_slo's target), and the states no answer to an asked question
+/// leads to: hashing parameters without the algorithm (audit_security words its question differently),
+/// metrics that make pick_scaling_strategy ask about a larger instance, and a strong,
 /// multi-step process (plan_data_consistency decides a strong process without asking whether it has
 /// several steps, so only a caller who says so unprompted is asked whether it spans one database).
 fn starts() -> Vec<(&'static str, Vec<Value>)> {
     vec![
-        ("audit_security", vec![json!({})]),
+        (
+            "audit_security",
+            vec![
+                json!({}),
+                json!({"bcrypt_cost": 12}),
+                json!({"argon2_memory_kib": 19456}),
+            ],
+        ),
         ("diagnose_performance", vec![json!({})]),
         (
             "pick_scaling_strategy",
@@ -238,7 +247,7 @@ fn every_next_question_has_a_chinese_version() {
     let context = context();
     let tools = registry();
     let blocks = questions::table().expect("questions.txt parses");
-    let mut reached_blocks: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut reached_blocks: BTreeSet<(String, String, String)> = BTreeSet::new();
     let mut report: BTreeMap<&str, (usize, BTreeSet<String>)> = BTreeMap::new();
     let mut problems = Vec::new();
     for (name, seeds) in starts() {
@@ -290,11 +299,9 @@ fn every_next_question_has_a_chinese_version() {
                     ));
                 }
                 new |= seen_fields.insert(s(e, "field").to_string());
-                if let Some(b) = blocks
-                    .iter()
-                    .find(|b| b.tool == name && matches(b.field, s(e, "field")))
-                {
-                    reached_blocks.insert((b.tool.to_string(), b.field.to_string()));
+                let english: NextQuestion = serde_json::from_value(e.clone()).expect("a question");
+                if let Some(b) = questions::block_for(name, &english) {
+                    reached_blocks.insert(key(b));
                 }
             }
             if new || seed {
@@ -317,8 +324,8 @@ fn every_next_question_has_a_chinese_version() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     let unreached: Vec<String> = blocks
         .iter()
-        .filter(|b| !reached_blocks.contains(&(b.tool.to_string(), b.field.to_string())))
-        .map(|b| format!("[{} {}]", b.tool, b.field))
+        .filter(|b| !reached_blocks.contains(&key(b)))
+        .map(|b| format!("[{} {}] {:?}", b.tool, b.field, b.en_question))
         .collect();
     assert!(
         unreached.is_empty(),
@@ -332,11 +339,12 @@ fn lang_zh() -> Map<String, Value> {
     m
 }
 
-fn matches(block_field: &str, field: &str) -> bool {
-    match block_field.strip_suffix('*') {
-        Some(prefix) => field.starts_with(prefix),
-        None => block_field == field,
-    }
+fn key(b: &questions::Block) -> (String, String, String) {
+    (
+        b.tool.to_string(),
+        b.field.to_string(),
+        b.en_question.unwrap_or_default().to_string(),
+    )
 }
 
 /// A caller who writes in Chinese and gives no `lang` is asked in Chinese; `lang: en` keeps English.

@@ -9,7 +9,8 @@ use crate::decide::common::NextQuestion;
 
 const QUESTIONS: &str = include_str!("questions.txt");
 
-/// One question's Chinese text.
+/// One question's Chinese text. A tool and field may have several blocks: one per English wording
+/// (`en_question`), and one without `en_question` for the question as usually asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Block {
     /// The tool that asks it.
@@ -73,10 +74,9 @@ pub fn parse(text: &'static str) -> Result<Vec<Block>, QuestionsError> {
                     slots(block.question)
                 )));
             }
-            if blocks
-                .iter()
-                .any(|b| b.tool == block.tool && b.field == block.field)
-            {
+            if blocks.iter().any(|b| {
+                b.tool == block.tool && b.field == block.field && b.en_question == block.en_question
+            }) {
                 return Err(err(format!(
                     "[{} {}] is listed twice",
                     block.tool, block.field
@@ -181,13 +181,24 @@ fn captures<'a>(template: &str, text: &'a str) -> Option<Vec<&'a str>> {
     rest.is_empty().then_some(values)
 }
 
+/// The block that translates `question`, asked by `tool`: the first whose `en_question` the English
+/// follows, else the one without `en_question`.
+pub fn block_for(tool: &str, question: &NextQuestion) -> Option<&'static Block> {
+    let blocks = table().ok()?;
+    let mut candidates = blocks.iter().filter(|b| b.matches(tool, &question.field));
+    candidates
+        .clone()
+        .find(|b| {
+            b.en_question
+                .is_some_and(|t| captures(t, &question.question).is_some())
+        })
+        .or_else(|| candidates.find(|b| b.en_question.is_none()))
+}
+
 /// The Chinese version of `question`, asked by `tool`; `None` when the table has no block for it (or,
-/// for a question with run-time values, when the English no longer follows the block's `en_question`).
+/// for a question with run-time values, when the English no longer follows any block's `en_question`).
 pub fn translate(tool: &str, question: &NextQuestion) -> Option<NextQuestion> {
-    let block = table()
-        .ok()?
-        .iter()
-        .find(|b| b.matches(tool, &question.field))?;
+    let block = block_for(tool, question)?;
     let text = match block.en_question {
         Some(template) => {
             let values = captures(template, &question.question)?;
