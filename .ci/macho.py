@@ -1,5 +1,8 @@
 """Check that a file is a macOS executable for the CPUs named: `python3 .ci/macho.py FILE x86_64 arm64`.
 
+`--slices THIN...` after the CPUs: each slice of a universal FILE must be byte for byte one of the
+THIN files (the join kept the builds it was given, unchanged).
+
 Reads the Mach-O headers (a universal file's slices too), since no macOS machine runs in CI: each
 slice must be a 64-bit MH_EXECUTE for its CPU, and an arm64 slice must carry a code signature
 (LC_CODE_SIGNATURE), without which Apple Silicon refuses to start it. Prints one line per slice.
@@ -39,16 +42,29 @@ def slice_info(data, offset):
 
 
 def main():
-    path, wanted = sys.argv[1], sorted(sys.argv[2:])
+    args = sys.argv[1:]
+    thin = []
+    if "--slices" in args:
+        at = args.index("--slices")
+        args, thin = args[:at], args[at + 1 :]
+    path, wanted = args[0], sorted(args[1:])
     data = open(path, "rb").read()
     (magic,) = struct.unpack_from(">I", data, 0)
     if magic == FAT_MAGIC:
         (count,) = struct.unpack_from(">I", data, 4)
-        offsets = [struct.unpack_from(">iiIII", data, 8 + 20 * i)[2] for i in range(count)]
+        if count > 16:
+            sys.exit(f"{path}: {count} slices: not a sane universal header")
+        slices = [struct.unpack_from(">iiIII", data, 8 + 20 * i)[2:4] for i in range(count)]
     else:
-        offsets = [0]
+        slices = [(0, len(data))]
+    if thin:
+        thin_bytes = [open(t, "rb").read() for t in thin]
+        for offset, size in slices:
+            if data[offset : offset + size] not in thin_bytes:
+                sys.exit(f"{path}: the slice at {offset} ({size} bytes) is none of {thin}")
+        print(f"{path}: each of its {len(slices)} slices is byte-identical to one of {len(thin)} thin builds")
     found = []
-    for offset in offsets:
+    for offset, _size in slices:
         cpu, filetype, signed, minos = slice_info(data, offset)
         print(f"{path}: {cpu} executable={filetype == MH_EXECUTE} signed={signed} minos={minos}")
         if filetype != MH_EXECUTE:

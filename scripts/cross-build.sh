@@ -6,7 +6,8 @@
 #
 #   scripts/cross-build.sh                  every platform below, release profile (LTO)
 #   scripts/cross-build.sh linux-x64 ...    only those platforms
-#   --fast                                  no LTO, 16 codegen units: for trying the scripts, not for release
+#   --fast                                  Cargo profile dist-ci (no LTO, 16 codegen units; otherwise as
+#                                           release): what CI checks every target with, not what ships
 #
 # Writes dist/bin/<platform>/backend-engineering-mcp[.exe], dist/wheels/*.whl and dist/build-times.tsv.
 # Platforms (npm's os-cpu names):
@@ -58,9 +59,10 @@ done
 tools="$(scripts/dist-tools.sh "${triples[@]}")" || die "could not install the cross-build tools (see above)"
 export PATH="$tools:$PATH"
 
+profile=release profile_args=(--release)
 if [[ $fast == 1 ]]; then
-    export CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
-    say "--fast: no LTO; these binaries are for trying the scripts, not for release"
+    profile=dist-ci profile_args=(--profile dist-ci)
+    say "--fast: Cargo profile dist-ci (no LTO, 16 codegen units); these binaries are for checks, not for release"
 fi
 
 mkdir -p dist/bin dist/wheels
@@ -70,7 +72,7 @@ times=dist/build-times.tsv
 # Copy target/<triple>/release/<name><exe> to dist/bin/<platform>/.
 keep() {
     local platform="$1" triple="$2" exe="$3"
-    local from="target/$triple/release/$name$exe"
+    local from="target/$triple/$profile/$name$exe"
     [[ -f "$from" ]] || die "the $triple build left no $from"
     mkdir -p "dist/bin/$platform"
     cp "$from" "dist/bin/$platform/$name$exe"
@@ -88,12 +90,12 @@ for platform in "${platforms[@]}"; do
     esac
     out="dist/wheels/$platform"
     rm -rf "$out"
-    say "$platform: maturin build --release --locked --zig --target $target"
+    say "$platform: maturin build ${profile_args[*]} --locked --zig --target $target"
     started=$SECONDS
-    maturin build --release --locked --zig --target "$target" --out "$out" >&2 ||
+    maturin build "${profile_args[@]}" --locked --zig --target "$target" --out "$out" >&2 ||
         die "maturin build for $target failed"
     took=$((SECONDS - started))
-    printf '%s\t%s\t%s\t%s\n' "$platform" "$target" "$took" "$([[ $fast == 1 ]] && echo fast || echo release)" >>"$times"
+    printf '%s\t%s\t%s\t%s\n' "$platform" "$target" "$took" "$profile" >>"$times"
     say "$platform: built in ${took}s"
 
     wheel_file="$(find "$out" -name '*.whl' | head -n 1)"
