@@ -32,9 +32,10 @@ fn take_tally() -> u64 {
     TALLY.with(|t| t.replace(0))
 }
 
-/// Work allowed per review by default: enough for a 16 MiB schema with room to spare; a pathological
-/// input (quadratic fan-out) hits it long before it would hurt.
-pub const DEFAULT_WORK: usize = 400_000_000;
+/// Work allowed per review by default. A generated pg_dump-shaped schema costs about 1.2 units per
+/// byte (4 MiB: 4.9 million units, scripts/bench-schema.py), so 16 MiB needs about 20 million: this
+/// leaves five times that, and a quadratic fan-out meets it long before minutes of CPU.
+pub const DEFAULT_WORK: usize = 100_000_000;
 
 /// Work counter with a limit.
 #[derive(Debug)]

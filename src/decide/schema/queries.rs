@@ -1,3 +1,5 @@
+use std::cell::RefCell;
+
 use super::*;
 
 /// Most columns an access pattern records per role (equality, range, order).
@@ -151,6 +153,9 @@ pub struct Scope<'c> {
     known_at: HashMap<&'c str, usize>,
     /// Instances whose columns are unknown: how many, and the first.
     unknown: (usize, usize),
+    /// Owners already resolved, by column name: a name repeated across a long WHERE or ON list
+    /// costs one scan of the distinct tables.
+    owners: RefCell<HashMap<String, Option<usize>>>,
 }
 
 impl<'c> Scope<'c> {
@@ -180,6 +185,7 @@ impl<'c> Scope<'c> {
             }
         }
         self.insts.push(inst);
+        self.owners.get_mut().clear();
     }
 
     pub fn by_qualifier(&self, q: &str) -> Option<usize> {
@@ -193,6 +199,15 @@ impl<'c> Scope<'c> {
     /// once), else, when no known table has it, the only instance with unknown columns. One step per
     /// distinct table in the FROM clause.
     pub fn owner_of(&self, col: &str) -> Option<usize> {
+        if let Some(&o) = self.owners.borrow().get(col) {
+            return o;
+        }
+        let o = self.find_owner(col);
+        self.owners.borrow_mut().insert(col.to_string(), o);
+        o
+    }
+
+    fn find_owner(&self, col: &str) -> Option<usize> {
         let mut owner = None;
         let mut owners = 0;
         for (steps, (t, first, count)) in self.known.iter().enumerate() {

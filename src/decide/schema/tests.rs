@@ -1758,3 +1758,18 @@ fn repeated_drops_on_a_large_table_meet_the_budget() {
         Err(DecideError::TooLarge(m)) if m.contains("work limit")
     ));
 }
+
+#[test]
+fn one_column_named_across_many_distinct_tables_costs_linear() {
+    // No table has `y`: each reference would scan every table; the name resolves once per scope.
+    assert_linear_with_queries(
+        |n| {
+            let ddl: String = (0..n)
+                .map(|k| format!("CREATE TABLE t{k} (id bigint PRIMARY KEY, x int);\n"))
+                .collect();
+            let joins: String = (1..n).map(|k| format!(" JOIN t{k} ON y = 1")).collect();
+            (ddl, vec![format!("SELECT 1 FROM t0{joins}")])
+        },
+        400,
+    );
+}
