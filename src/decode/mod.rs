@@ -75,13 +75,25 @@ impl fmt::Display for DecodeError {
 
 /// Decode `value` into `I` the forgiving way; see the module documentation.
 pub fn decode<I: DeserializeOwned + JsonSchema>(value: Value) -> Result<Decoded<I>, DecodeError> {
-    let schema = serde_json::to_value(schemars::schema_for!(I)).unwrap_or(Value::Bool(true));
+    decode_with(value, &schema_of::<I>())
+}
+
+/// The schema [`decode`] walks for `I`, for a caller that decodes many times ([`decode_with`]).
+pub fn schema_of<I: JsonSchema>() -> Value {
+    serde_json::to_value(schemars::schema_for!(I)).unwrap_or(Value::Bool(true))
+}
+
+/// [`decode`] with the schema of `I` made once beforehand by [`schema_of`].
+pub fn decode_with<I: DeserializeOwned>(
+    value: Value,
+    schema: &Value,
+) -> Result<Decoded<I>, DecodeError> {
     let mut walk = Walk {
-        root: &schema,
+        root: schema,
         notes: Vec::new(),
         problems: Vec::new(),
     };
-    let value = walk.value(value, &schema, "");
+    let value = walk.value(value, schema, "");
     if !walk.problems.is_empty() {
         return Err(DecodeError {
             problems: walk.problems,

@@ -136,6 +136,8 @@ where
         }
         tool.output_schema = Some(std::sync::Arc::new(output_schema));
     }
+    // The schema the arguments are read against, made once rather than per call.
+    let decode_schema = crate::decode::schema_of::<I>();
     let handler: Handler = Box::new(move |context, mut arguments| {
         let language = if lang {
             match super::lang::take(&mut arguments) {
@@ -146,7 +148,7 @@ where
             Lang::En
         };
         let value = serde_json::Value::Object(arguments);
-        let decoded = match crate::decode::decode::<I>(value) {
+        let decoded = match crate::decode::decode_with::<I>(value, &decode_schema) {
             Ok(decoded) => decoded,
             Err(e) => return error(format!("{name}: {e}")),
         };

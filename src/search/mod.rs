@@ -14,16 +14,14 @@ mod snippet;
 pub mod synonyms;
 pub mod terms;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tantivy::directory::RamDirectory;
-use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
-use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{TextAnalyzer, TokenizerManager};
 use tantivy::{Index, IndexReader, TantivyDocument, Term, doc};
 
@@ -46,6 +44,8 @@ pub const MAX_MAX_TOKENS: usize = 50_000;
 pub const DEFAULT_FULL_TEXTS: usize = 1;
 /// Memory budget of the one-shot index writer (the references are well under 1 MB of text).
 const WRITER_MEMORY_BYTES: usize = 1_000_000;
+/// Query analyzers kept for reuse.
+const MAX_SPARE_ANALYZERS: usize = 16;
 
 /// Why a search could not run. Messages are written for the caller to act on.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -170,6 +170,8 @@ struct Entry {
     reference: &'static str,
     uri: String,
     section: &'static Section,
+    /// The body analyzed once, for snippets.
+    snippet: snippet::SnippetSource,
 }
 
 /// An index being built on a background thread, so that a server answers `initialize` and the
@@ -219,6 +221,9 @@ impl SharedIndex {
 pub struct SearchIndex {
     reader: IndexReader,
     analyzer: TextAnalyzer,
+    /// Analyzers ready for queries (a clone copies the stop-word set, so clones are kept for reuse).
+    spare_analyzers: Mutex<Vec<TextAnalyzer>>,
+    vocabulary: snippet::Vocabulary,
     synonyms: Synonyms,
     fields: Fields,
     entries: Vec<Entry>,
@@ -265,6 +270,7 @@ impl SearchIndex {
             .tokenizers(manager)
             .single_segment_index_writer(RamDirectory::create(), WRITER_MEMORY_BYTES)?;
         let mut entries = Vec::new();
+        let mut vocabulary = snippet::Vocabulary::default();
         for document in &skill.references {
             for section in document.sections.iter().filter(|s| s.level >= 2) {
                 let ordinal = entries.len() as u64;
@@ -280,6 +286,11 @@ impl SearchIndex {
                     reference: document.name.as_str(),
                     uri: format!("{}#{}", document.uri, section.anchor),
                     section,
+                    snippet: snippet::SnippetSource::new(
+                        &mut analyzer,
+                        &mut vocabulary,
+                        body_of(section.text),
+                    ),
                 });
             }
         }
@@ -305,6 +316,8 @@ impl SearchIndex {
         Ok(Self {
             reader,
             analyzer,
+            spare_analyzers: Mutex::new(Vec::new()),
+            vocabulary,
             synonyms,
             fields,
             entries,
@@ -334,8 +347,22 @@ impl SearchIndex {
 
     /// The weighted terms a question searches for: its own analyzed words, then synonyms.
     pub fn query_terms(&self, question: &str) -> Vec<QueryTerm> {
-        let mut analyzer = self.analyzer.clone();
+        let spare = self
+            .spare_analyzers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop();
+        let mut analyzer = spare.unwrap_or_else(|| self.analyzer.clone());
         let own = analysis::query_terms(&mut analyzer, question);
+        let mut spares = self
+            .spare_analyzers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        // One per thread that searches at once is enough.
+        if spares.len() < MAX_SPARE_ANALYZERS {
+            spares.push(analyzer);
+        }
+        drop(spares);
         let extra = self.synonyms.expand(&own);
         own.into_iter()
             .map(|text| QueryTerm {
@@ -443,20 +470,13 @@ impl SearchIndex {
             });
         }
 
-        let body_query: Box<dyn Query> = Box::new(BooleanQuery::new(
-            terms
-                .iter()
-                .map(|t| {
-                    let q: Box<dyn Query> = Box::new(TermQuery::new(
-                        Term::from_field_text(self.fields.body, &t.text),
-                        IndexRecordOption::WithFreqs,
-                    ));
-                    (Occur::Should, q)
-                })
-                .collect(),
-        ));
-        let mut snippets = SnippetGenerator::create(&searcher, &*body_query, self.fields.body)?;
-        snippets.set_max_num_chars(snippet::SNIPPET_CHARS);
+        // The snippet weights of the query terms, as tantivy's snippet generator sets them.
+        let mut frequencies = Vec::with_capacity(terms.len());
+        for t in &terms {
+            let df = searcher.doc_freq(&Term::from_field_text(self.fields.body, &t.text))?;
+            frequencies.push((t.text.as_str(), df));
+        }
+        let weights = snippet::Weights::new(&self.vocabulary, frequencies);
         let mut hits = Vec::with_capacity(limit);
         let mut budget_left = max_tokens;
         let mut truncated = false;
@@ -479,7 +499,7 @@ impl SearchIndex {
             };
             let snippet = match text {
                 Some(_) => None,
-                None => Some(snippet::render(&snippets, body_of(full))),
+                None => Some(snippet::render(&entry.snippet, body_of(full), &weights)),
             };
             hits.push(SearchHit {
                 reference: entry.reference.to_string(),

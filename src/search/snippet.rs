@@ -1,26 +1,180 @@
 //! Snippets: a short extract of a section body around the matched words, matches in **bold**.
+//!
+//! The body of every section is analyzed once, when the index is built ([`SnippetSource`]): its
+//! tokens' byte ranges and terms are kept, so a search does not run the analyzer over the bodies it
+//! returns. Choosing the extract follows tantivy's `SnippetGenerator` step for step (windows of at
+//! most [`SNIPPET_CHARS`] bytes cut as the tokens come, each window scored by the summed weight of
+//! the query terms in it, weight `1 / (1 + document frequency)`, the best window kept, earlier first
+//! on a tie), so the text is the one tantivy's generator gave for the same query.
 
-use tantivy::snippet::SnippetGenerator;
+use std::collections::HashMap;
+use std::ops::Range;
+
+use tantivy::tokenizer::TextAnalyzer;
 
 /// Characters in a snippet.
 pub const SNIPPET_CHARS: usize = 240;
 
-/// A snippet with the matched words in markdown bold; the section's opening words when nothing in
-/// the body matched (e.g. the match was in the heading).
-pub fn render(generator: &SnippetGenerator, body: &str) -> String {
-    let snippet = generator.snippet(body);
-    let fragment = snippet.fragment();
-    if fragment.is_empty() {
+/// The terms seen in section bodies, numbered (lowercased as the snippet matching compares them).
+#[derive(Default)]
+pub struct Vocabulary {
+    ids: HashMap<String, u32>,
+}
+
+impl Vocabulary {
+    fn id(&mut self, term: String) -> u32 {
+        let next = self.ids.len() as u32;
+        *self.ids.entry(term).or_insert(next)
+    }
+
+    /// The number of a term, if some body has it.
+    pub fn get(&self, term: &str) -> Option<u32> {
+        self.ids.get(term).copied()
+    }
+}
+
+/// One analyzed token of a body: byte range and term number.
+#[derive(Clone, Copy)]
+struct Spot {
+    from: u32,
+    to: u32,
+    term: u32,
+}
+
+/// What a section body's snippets are made from, computed once per section.
+pub struct SnippetSource {
+    spots: Vec<Spot>,
+    /// The body's opening words, for a body with no matched word.
+    opening: String,
+}
+
+impl SnippetSource {
+    /// Analyze `body` with the index's analyzer.
+    pub fn new(analyzer: &mut TextAnalyzer, vocabulary: &mut Vocabulary, body: &str) -> Self {
+        let mut spots = Vec::new();
+        let mut stream = analyzer.token_stream(body);
+        while let Some(token) = stream.next() {
+            spots.push(Spot {
+                from: token.offset_from as u32,
+                to: token.offset_to as u32,
+                term: vocabulary.id(token.text.to_lowercase()),
+            });
+        }
         let plain: String = body
             .lines()
             .flat_map(|l| l.split_whitespace())
             .collect::<Vec<_>>()
             .join(" ");
-        return plain.chars().take(SNIPPET_CHARS).collect();
+        Self {
+            spots,
+            opening: plain.chars().take(SNIPPET_CHARS).collect(),
+        }
     }
+}
+
+/// The query terms that can light up a snippet, by term number, with their weights.
+pub struct Weights(Vec<(u32, f32)>);
+
+impl Weights {
+    /// `terms` as (text, document frequency in bodies); terms no body has are left out.
+    pub fn new<'a>(
+        vocabulary: &Vocabulary,
+        terms: impl IntoIterator<Item = (&'a str, u64)>,
+    ) -> Self {
+        let mut weights: Vec<(u32, f32)> = Vec::new();
+        for (text, doc_freq) in terms {
+            if doc_freq == 0 {
+                continue;
+            }
+            if let Some(id) = vocabulary.get(text)
+                && !weights.iter().any(|&(known, _)| known == id)
+            {
+                weights.push((id, 1.0 / (1.0 + doc_freq as f32)));
+            }
+        }
+        Self(weights)
+    }
+
+    fn of(&self, term: u32) -> Option<f32> {
+        self.0.iter().find(|&&(id, _)| id == term).map(|&(_, w)| w)
+    }
+}
+
+struct Window {
+    score: f32,
+    start: usize,
+    stop: usize,
+    highlighted: Vec<Range<usize>>,
+}
+
+impl Window {
+    fn at(start: usize) -> Self {
+        Self {
+            score: 0.0,
+            start,
+            stop: start,
+            highlighted: Vec::new(),
+        }
+    }
+}
+
+/// The best window of `source` (the analysis of `body`) for `weights`, as (fragment, highlighted
+/// ranges within it); `None` when no query term is in the body.
+fn best_window<'b>(
+    source: &SnippetSource,
+    body: &'b str,
+    weights: &Weights,
+) -> Option<(&'b str, Vec<Range<usize>>)> {
+    let mut windows: Vec<Window> = Vec::new();
+    let mut window = Window::at(0);
+    for spot in &source.spots {
+        let (from, to) = (spot.from as usize, spot.to as usize);
+        // Wrapping as tantivy's release build computes it.
+        if to.wrapping_sub(window.start) > SNIPPET_CHARS {
+            let full = std::mem::replace(&mut window, Window::at(from));
+            if full.score > 0.0 {
+                windows.push(full);
+            }
+        }
+        window.stop = to;
+        if let Some(weight) = weights.of(spot.term) {
+            window.score += weight;
+            window.highlighted.push(from..to);
+        }
+    }
+    if window.score > 0.0 {
+        windows.push(window);
+    }
+    let best = windows.iter().max_by(|left, right| {
+        match left
+            .score
+            .partial_cmp(&right.score)
+            .unwrap_or(std::cmp::Ordering::Equal)
+        {
+            std::cmp::Ordering::Equal => (right.start, right.stop).cmp(&(left.start, left.stop)),
+            other => other,
+        }
+    })?;
+    let fragment = body.get(best.start..best.stop)?;
+    let highlighted = best
+        .highlighted
+        .iter()
+        .map(|r| r.start - best.start..r.end - best.start)
+        .collect();
+    Some((fragment, highlighted))
+}
+
+/// A snippet with the matched words in markdown bold; the section's opening words when nothing in
+/// the body matched (e.g. the match was in the heading).
+pub fn render(source: &SnippetSource, body: &str, weights: &Weights) -> String {
+    let Some((fragment, highlighted)) =
+        best_window(source, body, weights).filter(|(f, _)| !f.is_empty())
+    else {
+        return source.opening.clone();
+    };
     let mut out = String::with_capacity(fragment.len() + 16);
     let mut last = 0;
-    for range in snippet.highlighted() {
+    for range in highlighted {
         if range.start < last || range.end > fragment.len() {
             continue;
         }
