@@ -249,7 +249,7 @@ fn read_file(path: &str) -> anyhow::Result<String> {
     } else {
         let file = std::fs::File::open(path).map_err(|e| usage(format!("{path}: {e}")))?;
         if file.metadata().is_ok_and(|m| m.is_dir()) {
-            return Err(usage(format!("{path} is a directory; give a SQL file")));
+            return Err(usage(format!("{path} is a directory; give a file")));
         }
         (path, Box::new(file))
     };

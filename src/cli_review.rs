@@ -74,6 +74,30 @@ pub enum ReviewError {
     /// Findings at or above `--fail-on`: exit 1 (the report is already printed).
     #[error("{0} finding(s) at or above --fail-on")]
     Failed(usize),
+    /// The report could not be written (stdout is not a closed pipe, which is fine, but broken).
+    #[error("writing the report: {0}")]
+    Output(#[source] std::io::Error),
+}
+
+/// The report on stdout. A reader that stopped reading (`| head`) is not an error: the review is
+/// done, and `--fail-on` still decides the exit code.
+fn write_report(text: &str) -> Result<(), ReviewError> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let written = out
+        .write_all(text.as_bytes())
+        .and_then(|()| {
+            if text.ends_with('\n') {
+                Ok(())
+            } else {
+                out.write_all(b"\n")
+            }
+        })
+        .and_then(|()| out.flush());
+    match written {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(ReviewError::Output(e)),
+        _ => Ok(()),
+    }
 }
 
 /// One input file's place in the concatenated script.
@@ -83,27 +107,44 @@ struct Part {
 }
 
 fn read_text(path: &Path) -> Result<String, ReviewError> {
-    let meta = std::fs::metadata(path)
-        .map_err(|e| ReviewError::Usage(format!("{}: {e}", path.display())))?;
+    let name = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|e| ReviewError::Usage(format!("{name}: {e}")))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| ReviewError::Usage(format!("{name}: {e}")))?;
     if meta.len() > MAX_FILE_BYTES {
         return Err(ReviewError::Usage(format!(
-            "{}: {} bytes; at most {MAX_FILE_BYTES} bytes are reviewed",
-            path.display(),
+            "{name}: {} bytes; at most {MAX_FILE_BYTES} bytes are reviewed",
             meta.len()
         )));
     }
-    std::fs::read_to_string(path)
-        .map_err(|e| ReviewError::Usage(format!("{}: {e}", path.display())))
+    // The size a device or a pipe reports is no bound (`/dev/zero` says 0): the read is.
+    read_bounded(file, &name)
 }
 
 fn read_stdin() -> Result<String, ReviewError> {
+    read_bounded(std::io::stdin().lock(), "stdin")
+}
+
+/// At most one byte past the limit, then UTF-8 with the offset of the first bad byte.
+fn read_bounded(reader: impl std::io::Read, name: &str) -> Result<String, ReviewError> {
     use std::io::Read;
-    let mut text = String::new();
-    std::io::stdin()
+    let mut bytes = Vec::new();
+    reader
         .take(MAX_FILE_BYTES + 1)
-        .read_to_string(&mut text)
-        .map_err(|e| ReviewError::Usage(format!("reading stdin: {e}")))?;
-    Ok(text)
+        .read_to_end(&mut bytes)
+        .map_err(|e| ReviewError::Usage(format!("{name}: {e}")))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(ReviewError::Usage(format!(
+            "{name}: longer than {MAX_FILE_BYTES} bytes; at most that much is reviewed at once"
+        )));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        ReviewError::Usage(format!(
+            "{name} is not UTF-8 text (invalid byte at offset {}); give a SQL file",
+            e.utf8_error().valid_up_to()
+        ))
+    })
 }
 
 /// The files named: a directory stands for its `*.sql` files, sorted by name.
@@ -236,10 +277,7 @@ pub fn run(req: &Request) -> Result<(), ReviewError> {
         Format::Github => github(&out, &place),
         Format::Sarif => sarif(&out, &place),
     };
-    print!("{text}");
-    if !text.ends_with('\n') {
-        println!();
-    }
+    write_report(&text)?;
     if let Some(t) = req.fail_on {
         let n = out
             .findings

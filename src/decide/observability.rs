@@ -7,6 +7,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::common::{DecideError, NextQuestion, reference_uri};
+use crate::decode::Num;
 
 /// Human title of the tool.
 pub const TITLE: &str = "Plan an SLO: error budget and burn-rate alerts";
@@ -240,20 +241,23 @@ fn validate(input: &PlanSloInput) -> Result<(f64, u32), DecideError> {
         return Err(DecideError::InvalidInput(format!(
             "target_percent: {t} leaves no error budget (a 100% SLO allows zero failures, so every \
              failure breaks it and burn rates cannot be computed); pick a target above 50 and at most \
-             {MAX_TARGET_PERCENT}, e.g. 99.9"
+             {MAX_TARGET_PERCENT}, e.g. 99.9",
+            t = Num(t)
         )));
     }
     if t > MAX_TARGET_PERCENT {
         return Err(DecideError::InvalidInput(format!(
             "target_percent: {t} is tighter than {MAX_TARGET_PERCENT} (seven nines, about 0.26 s of \
              budget a month), too small for any alert to act on; accepted: above 50 and at most \
-             {MAX_TARGET_PERCENT}"
+             {MAX_TARGET_PERCENT}",
+            t = Num(t)
         )));
     }
     if t <= MIN_TARGET_PERCENT_EXCLUSIVE {
         return Err(DecideError::InvalidInput(format!(
             "target_percent: {t} is not a meaningful SLO (it must be above 50 and at most \
-             {MAX_TARGET_PERCENT}; give a percentage such as 99.9, not a fraction such as 0.999)"
+             {MAX_TARGET_PERCENT}; give a percentage such as 99.9, not a fraction such as 0.999)",
+            t = Num(t)
         )));
     }
     let window = input.window_days.unwrap_or(DEFAULT_WINDOW_DAYS);
@@ -278,7 +282,8 @@ fn validate(input: &PlanSloInput) -> Result<(f64, u32), DecideError> {
         && !(rps.is_finite() && (0.0..=MAX_REQUESTS_PER_SECOND).contains(&rps))
     {
         return Err(DecideError::InvalidInput(format!(
-            "requests_per_second: {rps} is out of range; accepted 0 to 1e9"
+            "requests_per_second: {rps} is out of range; accepted 0 to 1e9",
+            rps = Num(rps)
         )));
     }
     if let Some(sli) = &input.sli

@@ -7,6 +7,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::common::{DecideError, NextQuestion, reference_uri};
+use crate::decode::Num;
 
 /// Human title of the tool.
 pub const TITLE: &str = "Diagnose a performance problem";
@@ -194,7 +195,8 @@ fn check_percent(field: &str, v: Option<f64>) -> Result<(), DecideError> {
         Some(x) if !(x.is_finite() && (0.0..=100.0).contains(&x)) => {
             Err(DecideError::InvalidInput(format!(
                 "{field}: {x} is out of range; accepted 0 to 100 (percent of the whole machine: divide \
-                 a per-core sum such as top's 400% by the number of cores)"
+                 a per-core sum such as top's 400% by the number of cores)",
+                x = Num(x)
             )))
         }
         _ => Ok(()),
@@ -203,9 +205,13 @@ fn check_percent(field: &str, v: Option<f64>) -> Result<(), DecideError> {
 
 fn check_float(field: &str, v: Option<f64>, max: f64) -> Result<(), DecideError> {
     match v {
-        Some(x) if !(x.is_finite() && (0.0..=max).contains(&x)) => Err(DecideError::InvalidInput(
-            format!("{field}: {x} is out of range; accepted 0 to {max}"),
-        )),
+        Some(x) if !(x.is_finite() && (0.0..=max).contains(&x)) => {
+            Err(DecideError::InvalidInput(format!(
+                "{field}: {x} is out of range; accepted 0 to {max}",
+                x = Num(x),
+                max = Num(max)
+            )))
+        }
         _ => Ok(()),
     }
 }
@@ -346,12 +352,14 @@ fn step_metrics(i: &DiagnosePerformanceInput) -> DiagnosisStep {
     match i.cpu_percent {
         Some(c) if c >= CPU_SATURATED_PERCENT => f.problem(
             format!(
-                "cpu_percent {c}% >= {CPU_SATURATED_PERCENT}%: application CPU saturated (if sustained)"
+                "cpu_percent {c}% >= {CPU_SATURATED_PERCENT}%: application CPU saturated (if sustained)",
+                c = Num(c)
             ),
             FIX_CPU,
         ),
         Some(c) => f.fine(format!(
-            "cpu_percent {c}% < {CPU_SATURATED_PERCENT}%: CPU not saturated"
+            "cpu_percent {c}% < {CPU_SATURATED_PERCENT}%: CPU not saturated",
+            c = Num(c)
         )),
         None => f.missing("cpu_percent"),
     }
@@ -359,12 +367,14 @@ fn step_metrics(i: &DiagnosePerformanceInput) -> DiagnosisStep {
         Some(m) if m >= MEMORY_PRESSURE_PERCENT => f.problem(
             format!(
                 "memory_percent {m}% >= {MEMORY_PRESSURE_PERCENT}%: memory pressure (swapping, GC \
-                 thrash or OOM kills)"
+                 thrash or OOM kills)",
+                m = Num(m)
             ),
             FIX_MEMORY,
         ),
         Some(m) => f.fine(format!(
-            "memory_percent {m}% < {MEMORY_PRESSURE_PERCENT}%: no memory pressure"
+            "memory_percent {m}% < {MEMORY_PRESSURE_PERCENT}%: no memory pressure",
+            m = Num(m)
         )),
         None => f.missing("memory_percent"),
     }
@@ -373,21 +383,29 @@ fn step_metrics(i: &DiagnosePerformanceInput) -> DiagnosisStep {
     }
     match i.io_wait_percent {
         Some(w) if w >= IO_WAIT_PERCENT => f.problem(
-            format!("io_wait_percent {w}% >= {IO_WAIT_PERCENT}%: CPUs are waiting on disk"),
+            format!(
+                "io_wait_percent {w}% >= {IO_WAIT_PERCENT}%: CPUs are waiting on disk",
+                w = Num(w)
+            ),
             FIX_IO,
         ),
         Some(w) => f.fine(format!(
-            "io_wait_percent {w}% < {IO_WAIT_PERCENT}%: not I/O bound"
+            "io_wait_percent {w}% < {IO_WAIT_PERCENT}%: not I/O bound",
+            w = Num(w)
         )),
         None => {}
     }
     match i.disk_util_percent {
         Some(d) if d >= DISK_UTIL_PERCENT => f.problem(
-            format!("disk_util_percent {d}% >= {DISK_UTIL_PERCENT}%: the disk is saturated"),
+            format!(
+                "disk_util_percent {d}% >= {DISK_UTIL_PERCENT}%: the disk is saturated",
+                d = Num(d)
+            ),
             FIX_IO,
         ),
         Some(d) => f.fine(format!(
-            "disk_util_percent {d}% < {DISK_UTIL_PERCENT}%: disk not saturated"
+            "disk_util_percent {d}% < {DISK_UTIL_PERCENT}%: disk not saturated",
+            d = Num(d)
         )),
         None => {}
     }
@@ -401,13 +419,11 @@ fn step_metrics(i: &DiagnosePerformanceInput) -> DiagnosisStep {
         Some(c) if c >= CPU_SATURATED_PERCENT => f.problem(
             format!(
                 "db_cpu_percent {c}% >= {CPU_SATURATED_PERCENT}%: the database is saturated; look at \
-                 its queries (step 2)"
-            ),
+                 its queries (step 2)", c = Num(c)),
             FIX_DB_CPU,
         ),
         Some(c) => f.fine(format!(
-            "db_cpu_percent {c}% < {CPU_SATURATED_PERCENT}%: database CPU not saturated"
-        )),
+            "db_cpu_percent {c}% < {CPU_SATURATED_PERCENT}%: database CPU not saturated", c = Num(c))),
         None => {}
     }
     f.into_step(1, "Check metrics", perf("measure-before-optimizing"))
@@ -443,13 +459,15 @@ fn step_queries(i: &DiagnosePerformanceInput) -> DiagnosisStep {
                     " (despite n_plus_one: false; check the query log per request)"
                 } else {
                     ""
-                }
+                },
+                q = Num(q)
             ),
             FIX_N_PLUS_ONE,
         ),
         (Some(false), _) => f.fine("n_plus_one: false".to_string()),
         (None, Some(q)) => f.fine(format!(
-            "queries_per_request {q} <= {N_PLUS_ONE_QUERIES_PER_REQUEST}: no sign of N+1"
+            "queries_per_request {q} <= {N_PLUS_ONE_QUERIES_PER_REQUEST}: no sign of N+1",
+            q = Num(q)
         )),
         (None, None) => f.missing("n_plus_one or queries_per_request"),
     }
@@ -465,7 +483,8 @@ fn step_queries(i: &DiagnosePerformanceInput) -> DiagnosisStep {
         && let Some(c) = i.db_cpu_percent.filter(|c| *c >= CPU_SATURATED_PERCENT)
     {
         f.fine(format!(
-            "db_cpu_percent {c}% points here: a saturated database is usually busy with queries"
+            "db_cpu_percent {c}% points here: a saturated database is usually busy with queries",
+            c = Num(c)
         ));
     }
     f.into_step(2, "Check slow query logs", perf("finding-slow-queries"))
@@ -481,13 +500,13 @@ fn step_pool(i: &DiagnosePerformanceInput) -> DiagnosisStep {
         if ratio >= POOL_EXHAUSTED_RATIO {
             f.problem(
                 format!(
-                    "pool_in_use {used} of pool_size {size} ({percent}%) >= 90%: the pool is exhausted"
-                ),
+                    "pool_in_use {used} of pool_size {size} ({percent}%) >= 90%: the pool is exhausted", percent = Num(percent)),
                 FIX_POOL_EXHAUSTED,
             );
         } else {
             f.fine(format!(
-                "pool_in_use {used} of pool_size {size} ({percent}%) < 90%: connections to spare"
+                "pool_in_use {used} of pool_size {size} ({percent}%) < 90%: connections to spare",
+                percent = Num(percent)
             ));
         }
     }
@@ -497,8 +516,7 @@ fn step_pool(i: &DiagnosePerformanceInput) -> DiagnosisStep {
             f.problem(
                 format!(
                     "pool_wait_ms {w}: requests wait for a connection, so the pool is exhausted (any \
-                     wait counts)"
-                ),
+                     wait counts)", w = Num(w)),
                 FIX_POOL_EXHAUSTED,
             );
         }
@@ -545,19 +563,22 @@ fn step_dependencies(i: &DiagnosePerformanceInput) -> DiagnosisStep {
                 f.problem(
                     format!(
                         "dependency_p99_ms {d} is {percent}% of p99_latency_ms {p} (>= 50%): the \
-                         dependency dominates the latency"
+                         dependency dominates the latency",
+                        d = Num(d),
+                        p = Num(p),
+                        percent = Num(percent)
                     ),
                     FIX_DEPENDENCY,
                 );
             } else {
                 f.fine(format!(
                     "dependency_p99_ms {d} is {percent}% of p99_latency_ms {p} (< 50%): the dependency \
-                     does not dominate"
-                ));
+                     does not dominate", d = Num(d), p = Num(p), percent = Num(percent)));
             }
         }
         (Some(d), _) => f.fine(format!(
-            "dependency_p99_ms {d} given without a nonzero p99_latency_ms to compare it with"
+            "dependency_p99_ms {d} given without a nonzero p99_latency_ms to compare it with",
+            d = Num(d)
         )),
         _ => {}
     }
@@ -591,7 +612,7 @@ fn step_profile(i: &DiagnosePerformanceInput, earlier: &[DiagnosisStep]) -> Diag
             format!(
                 "cpu_percent {}% >= {CPU_SATURATED_PERCENT}%: the evidence points at application CPU, \
                  so profile it",
-                i.cpu_percent.unwrap_or_default()
+                Num(i.cpu_percent.unwrap_or_default())
             ),
             FIX_PROFILE,
         ),

@@ -8,6 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::common::{DecideError, NextQuestion, reference_uri};
+use crate::decode::Num;
 
 /// Human title of the tool.
 pub const TITLE: &str = "Pick a scaling strategy";
@@ -205,7 +206,10 @@ fn scal(anchor: &str) -> String {
 fn check_range(name: &str, value: Option<f64>, min: f64, max: f64) -> Result<(), DecideError> {
     match value {
         Some(v) if !v.is_finite() || v < min || v > max => Err(DecideError::InvalidInput(format!(
-            "metrics.{name}: {v} is out of range; accepted: a number from {min} to {max}"
+            "metrics.{name}: {v} is out of range; accepted: a number from {min} to {max}",
+            v = Num(v),
+            min = Num(min),
+            max = Num(max)
         ))),
         _ => Ok(()),
     }

@@ -21,7 +21,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use kinds::{Kind, describe, example, kinds, resolve};
-pub use values::{Matched, canonical, match_value, parse_bool, parse_number};
+pub use values::{Matched, Num, canonical, match_value, parse_bool, parse_number};
 
 /// A decoded input and how the arguments were read, where that was more than a spelling.
 #[derive(Debug)]
@@ -251,7 +251,11 @@ impl<'s> Walk<'s> {
         {
             self.note(
                 path,
-                format!("{f} is above the most accepted; capped at {max}"),
+                format!(
+                    "{f} is above the most accepted; capped at {max}",
+                    f = Num(f),
+                    max = Num(max)
+                ),
             );
             return Value::from(max as i64);
         }
@@ -260,7 +264,11 @@ impl<'s> Walk<'s> {
         {
             self.problem(
                 path,
-                format!("{f} is below the least accepted, {min}; give {min} or more"),
+                format!(
+                    "{f} is below the least accepted, {min}; give {min} or more",
+                    f = Num(f),
+                    min = Num(min)
+                ),
             );
         }
         if f < 0.0 {
@@ -275,12 +283,15 @@ impl<'s> Walk<'s> {
         let above = max.is_some_and(|m| f > m);
         if below || above {
             let range = match (min, max) {
-                (Some(a), Some(b)) => format!("from {a} to {b}"),
-                (Some(a), None) => format!("{a} or more"),
-                (None, Some(b)) => format!("up to {b}"),
+                (Some(a), Some(b)) => format!("from {} to {}", Num(a), Num(b)),
+                (Some(a), None) => format!("{} or more", Num(a)),
+                (None, Some(b)) => format!("up to {}", Num(b)),
                 (None, None) => String::new(),
             };
-            self.problem(path, format!("{f} is out of range; give a number {range}"));
+            self.problem(
+                path,
+                format!("{} is out of range; give a number {range}", Num(f)),
+            );
         }
     }
 

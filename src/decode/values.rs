@@ -227,6 +227,25 @@ pub fn parse_number(text: &str) -> Option<f64> {
     t.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
+/// A number as people write it: plain digits for everyday magnitudes, an exponent for the very small
+/// and the very large (`5e-324`, `1e300`, `1.2345678901234568e29`), never a run of hundreds of zeros.
+/// Rust's `{}` for `f64` never uses an exponent, so an echoed `5e-324` would take 326 characters.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Num(pub f64);
+
+impl std::fmt::Display for Num {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let x = self.0;
+        let magnitude = x.abs();
+        // Below 1e-6 or from 1e16 (past 2^53 the digits are not the ones given): an exponent.
+        if magnitude == 0.0 || !x.is_finite() || (1e-6..1e16).contains(&magnitude) {
+            write!(f, "{x}")
+        } else {
+            write!(f, "{x:e}")
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,6 +317,38 @@ mod tests {
         let needs = &["crud", "flexible_queries", "internal_high_performance"];
         assert_eq!(match_value("增删改查", needs), Matched::Reading("crud"));
         assert_eq!(match_value("鬼", needs), Matched::None);
+    }
+
+    #[test]
+    fn numbers_print_as_people_write_them() {
+        let shown = |x: f64| Num(x).to_string();
+        assert_eq!(shown(5e-324), "5e-324");
+        assert_eq!(shown(1e300), "1e300");
+        assert_eq!(shown(-1e300), "-1e300");
+        assert_eq!(
+            shown(123456789012345678901234567890.0),
+            "1.2345678901234568e29"
+        );
+        assert_eq!(shown(1e-7), "1e-7");
+        assert_eq!(shown(99.9), "99.9");
+        assert_eq!(shown(0.000_001), "0.000001");
+        assert_eq!(shown(100.0), "100");
+        assert_eq!(shown(3_600_000.0), "3600000");
+        assert_eq!(shown(-0.0), "-0");
+        assert_eq!(shown(f64::NAN), "NaN");
+        // Never long, whatever the value.
+        for bits in [
+            1u64,
+            0x7FEF_FFFF_FFFF_FFFF,
+            0x0010_0000_0000_0000,
+            0x8000_0000_0000_0001,
+        ] {
+            assert!(
+                shown(f64::from_bits(bits)).len() <= 24,
+                "{}",
+                shown(f64::from_bits(bits))
+            );
+        }
     }
 
     #[test]

@@ -360,6 +360,32 @@ pub fn unrecognised(id: RawId, method: &str, message: &Map<String, Value>) -> Re
     }
 }
 
+/// Longest parameter rmcp may quote whole in an error of its own.
+const MAX_ECHOED_BYTES: usize = 256;
+
+/// A request rmcp would refuse with a message quoting a whole parameter (`skills/get` with a URI that
+/// is not a SKILL.md: "<uri> is not the uri of a SKILL.md", 1 MiB for a 1 MiB URI), answered here
+/// instead, quoting a prefix. `None` for everything else.
+pub fn refuse_before_echo(
+    id: &RawId,
+    method: &str,
+    message: &Map<String, Value>,
+) -> Option<Rejection> {
+    if method != "skills/get" {
+        return None;
+    }
+    let uri = message.get("params")?.get("uri")?.as_str()?;
+    (uri.len() > MAX_ECHOED_BYTES).then(|| Rejection {
+        id: Some(id.clone()),
+        code: code::INVALID_PARAMS,
+        message: format!(
+            "Invalid params for skills/get: no skill at `{}`; the skill served is {}",
+            quote(uri),
+            crate::content::SKILL_URI
+        ),
+    })
+}
+
 /// Why `params` do not fit `method`, for the methods whose params have a type.
 fn params_error(method: &str, params: Value) -> Option<String> {
     use rmcp::model::{

@@ -327,26 +327,60 @@ impl ServerHandler for BackendEngineeringServer {
         _context: RequestContext<RoleServer>,
     ) -> Result<CompleteResult, ErrorData> {
         let prefix = request.argument.value.as_str();
-        let values: Vec<String> = match (&request.r#ref, request.argument.name.as_str()) {
-            (Reference::Prompt(_), "lang") => LANGUAGES
-                .iter()
-                .filter(|l| l.starts_with(prefix))
-                .map(|l| l.to_string())
-                .collect(),
-            // The `task` of a prompt: the eight common tasks, in the skill's words.
-            (Reference::Prompt(_), "task") => {
-                let prefix = prefix.to_lowercase();
-                crate::content::tasks::TASKS
-                    .iter()
-                    .map(|t| t.heading)
-                    .filter(|h| h.to_lowercase().starts_with(&prefix))
-                    .map(str::to_string)
-                    .collect()
+        let argument = request.argument.name.as_str();
+        // A prompt or template that does not exist is an error (-32602, as the MCP specification
+        // asks), not a list of values for an argument it does not have.
+        let values: Vec<String> = match &request.r#ref {
+            Reference::Prompt(p) => {
+                let is_skill = p.name == prompts::SKILL_PROMPT;
+                if !is_skill && crate::content::tasks::task(&p.name).is_none() {
+                    return Err(ErrorData::invalid_params(
+                        format!(
+                            "no prompt named `{}`; prompts/list names the {} prompts",
+                            jsonrpc::quote(&p.name),
+                            prompts::list().len()
+                        ),
+                        None,
+                    ));
+                }
+                match argument {
+                    "lang" => LANGUAGES
+                        .iter()
+                        .filter(|l| l.starts_with(prefix))
+                        .map(|l| l.to_string())
+                        .collect(),
+                    // The `task` of the skill prompt: the eight common tasks, in the skill's words.
+                    "task" if is_skill => {
+                        let prefix = prefix.to_lowercase();
+                        crate::content::tasks::TASKS
+                            .iter()
+                            .map(|t| t.heading)
+                            .filter(|h| h.to_lowercase().starts_with(&prefix))
+                            .map(str::to_string)
+                            .collect()
+                    }
+                    _ => Vec::new(),
+                }
             }
-            (Reference::Resource(r), "name") if r.uri == REFERENCE_URI_TEMPLATE => {
-                resources::complete_reference_name(self.skill(), prefix)
+            Reference::Resource(r) if r.uri == REFERENCE_URI_TEMPLATE => match argument {
+                "name" => resources::complete_reference_name(self.skill(), prefix),
+                _ => Vec::new(),
+            },
+            Reference::Resource(r) => {
+                return Err(ErrorData::invalid_params(
+                    format!(
+                        "no resource template `{}`; the one template is {REFERENCE_URI_TEMPLATE}",
+                        jsonrpc::quote(&r.uri)
+                    ),
+                    None,
+                ));
             }
-            _ => Vec::new(),
+            _ => {
+                return Err(ErrorData::invalid_params(
+                    "ref must be a ref/prompt or a ref/resource",
+                    None,
+                ));
+            }
         };
         let total = values.len() as u32;
         let mut info =
@@ -377,7 +411,7 @@ impl ServerHandler for BackendEngineeringServer {
             Err(ErrorData::invalid_params(
                 format!(
                     "no skill at {:?}; the skill served is {SKILL_URI}",
-                    request.uri
+                    jsonrpc::quote(&request.uri)
                 ),
                 None,
             ))

@@ -73,7 +73,10 @@ fn string_argument<'a>(
         }
         Some(serde_json::Value::String(s)) => Ok(Some(s.as_str()).filter(|s| !s.trim().is_empty())),
         Some(other) => Err(ErrorData::invalid_params(
-            format!("argument {name} must be a string, got {other}"),
+            format!(
+                "argument {name} must be a string, got {}",
+                super::jsonrpc::quote(&other.to_string())
+            ),
             None,
         )),
     }
@@ -107,7 +110,8 @@ pub fn get(
             .collect();
         return Err(ErrorData::invalid_params(
             format!(
-                "unknown prompt {name:?}; the prompts are: {}",
+                "unknown prompt {:?}; the prompts are: {}",
+                super::jsonrpc::quote(name),
                 known.join(", ")
             ),
             None,

@@ -72,6 +72,9 @@ pub fn templates() -> Vec<ResourceTemplate> {
     ]
 }
 
+/// Longest URI a not-found error names whole.
+const MAX_URI_ECHOED: usize = 2048;
+
 /// Read a resource: a whole document, or one section when the URI has a `#anchor`. Template-style
 /// names without `.md` are accepted. Nothing outside the embedded set is ever readable.
 pub fn read(skill: &Skill, uri: &str) -> Result<ReadResourceResult, ErrorData> {
@@ -86,11 +89,17 @@ pub fn read(skill: &Skill, uri: &str) -> Result<ReadResourceResult, ErrorData> {
         };
         return Err(ErrorData::resource_not_found(
             format!(
-                "no resource at {uri:?}{hint}; the resources are: {}",
+                "no resource at {:?}{hint}; the resources are: {}",
+                super::jsonrpc::quote(uri),
                 known.join(", ")
             ),
-            // SEP-2164: the error names the URI that was not found.
-            Some(serde_json::json!({ "uri": uri })),
+            // SEP-2164: the error names the URI that was not found (a prefix of one longer than any
+            // real URI, so a 1 MiB URI is not sent back whole).
+            Some(serde_json::json!({ "uri": if uri.len() <= MAX_URI_ECHOED {
+                uri.to_string()
+            } else {
+                super::jsonrpc::quote(uri)
+            } })),
         ));
     };
     let text = section.map_or(doc.text, |s| s.text_with_children);

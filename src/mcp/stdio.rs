@@ -343,6 +343,9 @@ where
                         ),
                     });
                 }
+                if let Some(rejection) = jsonrpc::refuse_before_echo(&id, &method, &message) {
+                    return Err(rejection);
+                }
                 let internal = session.next_id;
                 message.insert("id".into(), Value::from(internal));
                 let parsed: RxJsonRpcMessage<RoleServer> =

@@ -340,7 +340,7 @@ impl SearchIndex {
             .reference(name)
             .map(|d| d.name.as_str())
             .ok_or_else(|| SearchError::UnknownReference {
-                name: name.to_string(),
+                name: crate::mcp::jsonrpc::quote(name),
                 known: self.skill.reference_names().join(", "),
             })
     }
