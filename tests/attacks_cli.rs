@@ -6,9 +6,10 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
+mod common;
+
 fn bin() -> String {
-    std::env::var("ATTACK_BIN")
-        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_backend-engineering-mcp").into())
+    common::bin_from("ATTACK_BIN")
 }
 
 /// Run with `stdin` written on a thread (a refused input may not be read to its end).

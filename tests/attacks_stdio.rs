@@ -5,46 +5,19 @@
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 
+mod common;
+
+use common::{lines, memory_kib};
+
 fn bin() -> String {
-    std::env::var("ATTACK_BIN")
-        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_backend-engineering-mcp").into())
+    common::bin_from("ATTACK_BIN")
 }
 
 const INIT: &str = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"attack","version":"1"}}}"#;
 
-/// Write `input` (on a thread), read all of stdout; stderr piped and never read when `stderr_unread`.
+/// Write `input` (on a thread), read all of stdout; stderr discarded.
 fn session(input: Vec<u8>) -> (Vec<serde_json::Value>, std::process::ExitStatus) {
-    let mut child = Command::new(bin())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let mut out = String::new();
-    child
-        .stdout
-        .take()
-        .expect("stdout")
-        .read_to_string(&mut out)
-        .expect("read");
-    writer.join().expect("writer");
-    let status = child.wait().expect("wait");
-    let values = out
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
-        .collect();
-    (values, status)
-}
-
-fn lines(lines: &[&str]) -> Vec<u8> {
-    lines
-        .iter()
-        .flat_map(|l| l.bytes().chain(std::iter::once(b'\n')))
-        .collect()
+    common::raw_session_of(&bin(), input)
 }
 
 #[test]
@@ -160,13 +133,6 @@ fn invalid_utf8_inside_a_string_is_a_parse_error_with_the_id() {
 #[test]
 fn a_never_read_stderr_does_not_freeze_the_server() {
     // 2,000 bad lines and cancellations with stderr piped and never read (a 64 KiB pipe).
-    let mut child = Command::new(bin())
-        .env("RUST_LOG", "debug")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
     let mut input = lines(&[INIT]);
     for i in 0..2000 {
         input.extend_from_slice(format!("not json {i} {}\n", "y".repeat(200)).as_bytes());
@@ -177,20 +143,7 @@ fn a_never_read_stderr_does_not_freeze_the_server() {
     }
     input.extend_from_slice(br#"{"jsonrpc":"2.0","id":"last","method":"ping"}"#);
     input.push(b'\n');
-    let mut stdin = child.stdin.take().expect("stdin");
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let _stderr = child.stderr.take(); // held open, never read
-    let mut out = String::new();
-    child
-        .stdout
-        .take()
-        .expect("stdout")
-        .read_to_string(&mut out)
-        .expect("read");
-    writer.join().expect("writer");
-    let _ = child.wait();
+    let out = common::session_with_unread_stderr(&bin(), input);
     assert!(
         out.contains(r#""id":"last""#),
         "the last ping was not answered"
@@ -205,28 +158,8 @@ fn an_initialize_with_a_huge_client_name_and_an_unread_stderr_is_answered() {
         r#""name":"attack""#,
         &format!(r#""name":"{}""#, "n".repeat(100 * 1024)),
     );
-    let mut child = Command::new(bin())
-        .env("RUST_LOG", "debug")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
     let input = lines(&[&init, r#"{"jsonrpc":"2.0","id":"p","method":"ping"}"#]);
-    let mut stdin = child.stdin.take().expect("stdin");
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let _stderr = child.stderr.take(); // held open, never read
-    let mut out = String::new();
-    child
-        .stdout
-        .take()
-        .expect("stdout")
-        .read_to_string(&mut out)
-        .expect("read");
-    writer.join().expect("writer");
-    let _ = child.wait();
+    let out = common::session_with_unread_stderr(&bin(), input);
     assert!(out.contains(r#""id":1,"#), "initialize was not answered");
     assert!(out.contains(r#""id":"p""#), "the ping was not answered");
 }
@@ -377,17 +310,6 @@ fn a_slow_call_does_not_make_the_server_deaf_and_a_cancel_stops_its_work() {
         "after the cancel the server used {after_cancel} ticks for one call that alone takes {one_call}: the cancelled work went on"
     );
     assert!(server.finish().success());
-}
-
-/// A process's memory figure from /proc/PID/status, in KiB.
-#[cfg(target_os = "linux")]
-fn memory_kib(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .expect("/proc/PID/status")
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or_else(|| panic!("{field} in /proc/{pid}/status"))
 }
 
 #[cfg(target_os = "linux")]
@@ -543,6 +465,14 @@ fn errors_quote_a_short_prefix_of_a_huge_value() {
             "a {size}-byte reply: {}",
             reply.to_string().chars().take(300).collect::<String>()
         );
+        // A prompt nobody has (id 7) completes to nothing; everything else is refused.
+        if reply["id"] == 7 {
+            assert_eq!(
+                reply["result"]["completion"]["values"],
+                serde_json::json!([])
+            );
+            continue;
+        }
         let failed = reply["error"].is_object()
             || reply["result"]["isError"] == serde_json::Value::Bool(true);
         assert!(failed, "{reply}");
@@ -712,7 +642,7 @@ fn minus_zero_reads_as_zero_in_integer_fields() {
 }
 
 #[test]
-fn completing_an_argument_of_an_unknown_prompt_is_invalid_params() {
+fn completing_an_argument_of_an_unknown_prompt_offers_nothing() {
     let (replies, _) = session(lines(&[
         INIT,
         r#"{"jsonrpc":"2.0","id":2,"method":"completion/complete","params":{"ref":{"type":"ref/prompt","name":"no-such-prompt"},"argument":{"name":"lang","value":""}}}"#,
@@ -720,9 +650,15 @@ fn completing_an_argument_of_an_unknown_prompt_is_invalid_params() {
         r#"{"jsonrpc":"2.0","id":4,"method":"completion/complete","params":{"ref":{"type":"ref/prompt","name":"design-schema"},"argument":{"name":"lang","value":""}}}"#,
         r#"{"jsonrpc":"2.0","id":5,"method":"completion/complete","params":{"ref":{"type":"ref/prompt","name":"design-schema"},"argument":{"name":"task","value":""}}}"#,
     ]));
+    // An unknown prompt or template has no arguments to complete: an empty list, not `["en"]`
+    // (clients, the conformance suite among them, probe with names of their own).
     for id in [2, 3] {
         let r = replies.iter().find(|r| r["id"] == id).expect("reply");
-        assert_eq!(r["error"]["code"], -32602, "{r}");
+        assert_eq!(
+            r["result"]["completion"]["values"],
+            serde_json::json!([]),
+            "{r}"
+        );
     }
     let langs = replies.iter().find(|r| r["id"] == 4).expect("reply");
     assert_eq!(

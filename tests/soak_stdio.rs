@@ -14,15 +14,15 @@
 //! `SOAK_PAUSE_MS=0` makes the reader fast, to measure the server's own throughput.
 
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
+mod common;
+
 fn bin() -> String {
-    std::env::var("SOAK_BIN")
-        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_backend-engineering-mcp").into())
+    common::bin_from("SOAK_BIN")
 }
 
 /// Requests the client keeps unanswered at most: below the server's cap of 64, so a correct server
@@ -148,27 +148,8 @@ struct Report {
     exit_ok: bool,
 }
 
-/// A memory figure of a process, in KiB (Linux: /proc/PID/status; elsewhere 0).
-fn memory_kib(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix(field))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        })
-        .unwrap_or(0)
-}
-
 fn soak(requests: usize) -> Report {
-    let mut child = Command::new(bin())
-        .env("RUST_LOG", "debug")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let mut child = common::spawn_with_unread_stderr(&bin());
     let pid = child.id();
     let _stderr = child.stderr.take(); // piped, held open, never read
     let mut stdin = child.stdin.take().expect("stdin");
@@ -286,7 +267,7 @@ fn soak(requests: usize) -> Report {
             std::thread::sleep(pause);
         }
         if read.is_multiple_of(SAMPLE_EVERY) {
-            let rss = memory_kib(pid, "VmRSS:");
+            let rss = common::try_memory_kib(pid, "VmRSS:").unwrap_or(0);
             if read == SAMPLE_EVERY {
                 rss_start_kib = rss;
             }
@@ -294,8 +275,8 @@ fn soak(requests: usize) -> Report {
         }
     }
     let seconds = started.elapsed().as_secs_f64();
-    let rss_end_kib = memory_kib(pid, "VmRSS:");
-    let peak_kib = memory_kib(pid, "VmHWM:");
+    let rss_end_kib = common::try_memory_kib(pid, "VmRSS:").unwrap_or(0);
+    let peak_kib = common::try_memory_kib(pid, "VmHWM:").unwrap_or(0);
     let _ = writer.join();
     let status = child.lock().expect("lock").wait().expect("wait");
     let _ = done_tx.send(());

@@ -160,11 +160,21 @@ where
     ToolEntry { tool, handler }
 }
 
+/// How a decision tool's structured result is shaped.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// `null`s and empty lists left out (most decision tools: a model reads only what was found).
+    Pruned,
+    /// Every field kept, empty lists included: they are part of the tool's own contract.
+    Whole,
+}
+
 /// Describe a decision tool whose output renders itself for people.
 fn decision<I, O, E>(
     name: &'static str,
     title: &str,
     description: &str,
+    shape: Shape,
     run: fn(&I) -> Result<O, E>,
 ) -> ToolEntry
 where
@@ -172,20 +182,7 @@ where
     O: Serialize + JsonSchema + Display + 'static,
     E: Display + 'static,
 {
-    // review_schema's result keeps its shape (its lists are part of its own contract).
-    let prune = name != "review_schema";
-    entry(
-        name,
-        title,
-        description,
-        prune,
-        move |_: &Context, input: &I| {
-            run(input).map(|output| {
-                let text = output.to_string();
-                (output, text)
-            })
-        },
-    )
+    decide(name, title, description, shape, None, run)
 }
 
 /// Describe a decision tool that may ask next questions: it takes `lang` and asks in that language.
@@ -200,15 +197,42 @@ where
     O: Serialize + JsonSchema + Display + Asks + 'static,
     E: Display + 'static,
 {
+    decide(
+        name,
+        title,
+        description,
+        Shape::Pruned,
+        Some(super::lang::localize::<O>),
+        run,
+    )
+}
+
+/// The one body behind [`decision`] and [`asking`]: with `localize`, the tool takes `lang` and its
+/// next questions are rewritten in that language before the text is rendered.
+fn decide<I, O, E>(
+    name: &'static str,
+    title: &str,
+    description: &str,
+    shape: Shape,
+    localize: Option<fn(&str, &mut O, Lang)>,
+    run: fn(&I) -> Result<O, E>,
+) -> ToolEntry
+where
+    I: DeserializeOwned + JsonSchema + 'static,
+    O: Serialize + JsonSchema + Display + 'static,
+    E: Display + 'static,
+{
     build(
         name,
         title,
         description,
-        true,
-        true,
+        shape == Shape::Pruned,
+        localize.is_some(),
         move |_: &Context, input: &I, lang| {
             run(input).map(|mut output| {
-                super::lang::localize(name, &mut output, lang);
+                if let Some(localize) = localize {
+                    localize(name, &mut output, lang);
+                }
                 let text = output.to_string();
                 (output, text)
             })
@@ -273,10 +297,12 @@ fn decision_tools() -> Vec<ToolEntry> {
         api, consistency, failure, observability, performance, scaling, schema, security,
     };
     vec![
+        // review_schema's lists (findings, skipped statements) stay even when empty.
         decision(
             "review_schema",
             schema::TITLE,
             schema::DESCRIPTION,
+            Shape::Whole,
             schema::review_schema,
         ),
         asking(
@@ -313,6 +339,7 @@ fn decision_tools() -> Vec<ToolEntry> {
             "plan_retries",
             failure::TITLE,
             failure::DESCRIPTION,
+            Shape::Pruned,
             failure::plan_retries,
         ),
         asking(

@@ -34,22 +34,40 @@ pub fn args(value: serde_json::Value) -> serde_json::Map<String, serde_json::Val
     }
 }
 
+/// The binary under test, or another build named by the environment variable `var` (the attack and
+/// soak suites take `ATTACK_BIN`/`SOAK_BIN`, to show a finding failing on an older build).
+pub fn bin_from(var: &str) -> String {
+    std::env::var(var).unwrap_or_else(|_| BIN.into())
+}
+
+/// Newline-delimited lines as the bytes a client writes.
+pub fn lines(lines: &[&str]) -> Vec<u8> {
+    lines
+        .iter()
+        .flat_map(|l| l.bytes().chain(std::iter::once(b'\n')))
+        .collect()
+}
+
 /// Run the binary with raw newline-delimited JSON lines on stdin; returns stdout lines parsed as JSON
 /// and the exit status.
-pub fn raw_session(lines: &[&str]) -> (Vec<serde_json::Value>, std::process::ExitStatus) {
+pub fn raw_session(input: &[&str]) -> (Vec<serde_json::Value>, std::process::ExitStatus) {
+    raw_session_of(BIN, lines(input))
+}
+
+/// [`raw_session`] for any build and any bytes (stderr discarded). The input is written on another
+/// thread while this one reads, so neither pipe can fill up and block both sides.
+pub fn raw_session_of(
+    binary: &str,
+    input: Vec<u8>,
+) -> (Vec<serde_json::Value>, std::process::ExitStatus) {
     use std::io::Write;
-    let mut child = std::process::Command::new(BIN)
+    let mut child = std::process::Command::new(binary)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn");
-    // Write on another thread while this one reads, so neither pipe can fill up and block both sides.
     let mut stdin = child.stdin.take().expect("stdin");
-    let input: Vec<u8> = lines
-        .iter()
-        .flat_map(|l| l.bytes().chain(std::iter::once(b'\n')))
-        .collect();
     let writer = std::thread::spawn(move || {
         let _ = stdin.write_all(&input);
     });
@@ -62,4 +80,52 @@ pub fn raw_session(lines: &[&str]) -> (Vec<serde_json::Value>, std::process::Exi
         })
         .collect();
     (values, output.status)
+}
+
+/// A memory figure of a live process from /proc/PID/status (`VmRSS:`, `VmHWM:`), in KiB; `None`
+/// once the process is gone.
+pub fn try_memory_kib(pid: u32, field: &str) -> Option<u64> {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// [`try_memory_kib`] of a process that must still be running.
+pub fn memory_kib(pid: u32, field: &str) -> u64 {
+    try_memory_kib(pid, field).unwrap_or_else(|| panic!("{field} in /proc/{pid}/status"))
+}
+
+/// Spawn `binary` with stdin and stdout piped and `RUST_LOG=debug`; stderr is piped too, and the
+/// caller holds it open without reading it (a client that never drains stderr: a 64 KiB pipe).
+pub fn spawn_with_unread_stderr(binary: &str) -> std::process::Child {
+    std::process::Command::new(binary)
+        .env("RUST_LOG", "debug")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn")
+}
+
+/// Write `input` to a server whose stderr nobody reads, and return all it wrote to stdout.
+pub fn session_with_unread_stderr(binary: &str, input: Vec<u8>) -> String {
+    use std::io::{Read, Write};
+    let mut child = spawn_with_unread_stderr(binary);
+    let mut stdin = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let _stderr = child.stderr.take(); // held open, never read
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_to_string(&mut out)
+        .expect("read stdout");
+    writer.join().expect("stdin writer");
+    let _ = child.wait();
+    out
 }
