@@ -490,40 +490,49 @@ pub fn review_counting(
     let queries: &[String] = input.queries.as_deref().unwrap_or(&[]);
     check_queries(queries)?;
 
-    let mut budget = Budget::new(work);
-    let mut statements: Vec<Stmt> = Vec::new();
-    let mut unparsed = Vec::new();
-    let mut empty_schema = false;
-    if let Some(s) = schema {
-        parse::parse_input(
-            dialect,
-            s,
-            Phase::Schema,
-            "schema",
-            &mut budget,
-            &mut statements,
-            &mut unparsed,
-        )?;
-        empty_schema = statements.is_empty() && unparsed.is_empty();
-    }
     let script_name = if ddl.is_some() { "ddl" } else { "migration" };
-    // A script of comments only (a migration set's placeholder file, say) is reviewed as empty, with a
-    // note, rather than refused: there is nothing in it to judge.
-    let mut empty_script = false;
-    if let Some(s) = migration.or(ddl) {
-        let before = (statements.len(), unparsed.len());
-        parse::parse_input(
-            dialect,
-            s,
-            Phase::Script,
-            script_name,
-            &mut budget,
-            &mut statements,
-            &mut unparsed,
-        )?;
-        empty_script = (statements.len(), unparsed.len()) == before;
+    let schema_pieces = schema.map(|s| split::split(s, dialect));
+    let script_pieces = migration.or(ddl).map(|s| split::split(s, dialect));
+    let opts = Options {
+        dialect,
+        pg_version,
+        two_inputs: schema.is_some() && migration.is_some(),
+    };
+    let inputs = Inputs {
+        dialect,
+        opts,
+        schema: schema_pieces.as_deref(),
+        script: script_pieces.as_deref(),
+        script_name,
+    };
+    let mut budget = Budget::new(work);
+    // Statements are parsed and replayed one at a time, so only one syntax tree is alive at once. Names
+    // are keyed with a guess read from the text (which tables are written under two schemas); when the
+    // parsed statements prove the guess wrong for a name that was looked up, the review runs again with
+    // the exact set.
+    let texts = schema_pieces
+        .iter()
+        .chain(script_pieces.iter())
+        .flatten()
+        .filter(|p| !p.client_command)
+        .map(|p| p.text);
+    let guess = SchemaNames::guess(texts);
+    let mut pass = replay_pass(&inputs, Ctx::new(dialect, guess), &mut budget)?;
+    if !pass.reviewer.ctx.guess_held(&pass.exact) {
+        let exact = std::mem::take(&mut pass.exact);
+        drop(pass);
+        pass = replay_pass(&inputs, Ctx::new(dialect, exact), &mut budget)?;
     }
-    let reviewed_script = statements.iter().any(|s| s.phase == Phase::Script);
+    let Pass {
+        mut reviewer,
+        exact,
+        unparsed,
+        positions,
+        empty_schema,
+        empty_script,
+    } = pass;
+    reviewer.ctx.settle_names(exact);
+    let reviewed_script = positions.total > positions.schema;
     if !reviewed_script && !empty_script && (migration.is_some() || ddl.is_some()) {
         let first: Vec<String> = unparsed
             .iter()
@@ -543,22 +552,13 @@ pub fn review_counting(
         parsed_queries.push(parse::parse_query(dialect, q, &format!("queries[{i}]"))?);
     }
 
-    let opts = Options {
-        dialect,
-        pg_version,
-        two_inputs: schema.is_some() && migration.is_some(),
-    };
-    let mut reviewer = Reviewer::new(opts, &statements);
-    for (i, st) in statements.iter().enumerate() {
-        reviewer.statement(i, st, &mut budget)?;
-    }
-    reviewer.end_of_script(&statements);
+    reviewer.end_of_script(&positions);
     reviewer.catalog_rules(&mut budget)?;
-    let base = statements.len();
+    let base = positions.total;
     for (qi, stmts) in parsed_queries.iter().enumerate() {
         reviewer.query(base, qi, stmts, &mut budget)?;
     }
-    let mut out = reviewer.into_output(!queries.is_empty(), &statements);
+    let mut out = reviewer.into_output(!queries.is_empty(), &positions);
     out.unparsed = unparsed;
     for (empty, name) in [(empty_script, script_name), (empty_schema, "schema")] {
         if empty {

@@ -1,3 +1,5 @@
+use std::cell::RefCell;
+
 use super::*;
 
 #[derive(Debug, Clone)]
@@ -16,6 +18,9 @@ pub struct Ctx {
     pub dialect: SqlDialect,
     /// Explicit schema qualifiers seen per unqualified table key.
     pub schemas: HashMap<String, BTreeSet<String>>,
+    /// Names resolved as written under two schemas (checked against the exact set, see
+    /// [`Ctx::guess_held`]).
+    multi_seen: RefCell<HashSet<String>>,
 }
 
 pub const RESERVED: &[&str] = &[
@@ -82,59 +87,181 @@ pub fn object_idents(name: &ObjectName) -> Option<Vec<&Ident>> {
     }
 }
 
-impl Ctx {
-    pub fn new<'s>(dialect: SqlDialect, statements: impl Iterator<Item = &'s Statement>) -> Self {
-        let mut ctx = Ctx {
-            dialect,
-            schemas: HashMap::new(),
-        };
-        let mut names: Vec<&ObjectName> = Vec::new();
-        for st in statements {
-            match st {
-                Statement::CreateTable(ct) => {
-                    names.push(&ct.name);
-                    for c in &ct.constraints {
-                        if let TableConstraint::ForeignKey(fk) = c {
-                            names.push(&fk.foreign_table);
+/// The schema qualifiers each table name is written with: (unqualified key, schema key) pairs, lower
+/// case. A name written under two schemas is shown and keyed `schema.table`, so the whole input must be
+/// read before the first name is resolved.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SchemaNames {
+    pub schemas: HashMap<String, BTreeSet<String>>,
+}
+
+impl SchemaNames {
+    fn add(&mut self, n: &ObjectName) {
+        if let Some(idents) = object_idents(n)
+            && idents.len() >= 2
+            && let (Some(last), Some(schema)) =
+                (idents.last(), idents.get(idents.len().saturating_sub(2)))
+        {
+            self.insert(last.value.to_lowercase(), schema.value.to_lowercase());
+        }
+    }
+
+    fn insert(&mut self, name: String, schema: String) {
+        let set = self.schemas.entry(name).or_default();
+        if !set.contains(&schema) {
+            set.insert(schema);
+        }
+    }
+
+    /// The table names one parsed statement declares or names (what the catalog keys on).
+    pub fn add_statement(&mut self, st: &Statement) {
+        match st {
+            Statement::CreateTable(ct) => {
+                self.add(&ct.name);
+                for c in &ct.constraints {
+                    if let TableConstraint::ForeignKey(fk) = c {
+                        self.add(&fk.foreign_table);
+                    }
+                }
+                for col in &ct.columns {
+                    for o in &col.options {
+                        if let ColumnOption::ForeignKey(fk) = &o.option {
+                            self.add(&fk.foreign_table);
                         }
                     }
-                    for col in &ct.columns {
-                        for o in &col.options {
-                            if let ColumnOption::ForeignKey(fk) = &o.option {
-                                names.push(&fk.foreign_table);
+                }
+            }
+            Statement::CreateIndex(ci) => self.add(&ci.table_name),
+            Statement::AlterTable(at) => self.add(&at.name),
+            Statement::Drop {
+                object_type: ObjectType::Table,
+                names: n,
+                ..
+            } => n.iter().for_each(|n| self.add(n)),
+            Statement::RenameTable(r) => {
+                for rt in r {
+                    self.add(&rt.old_name);
+                    self.add(&rt.new_name);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Names written under two or more schemas.
+    pub fn multi(&self) -> HashSet<&str> {
+        self.schemas
+            .iter()
+            .filter(|(_, s)| s.len() > 1)
+            .map(|(k, _)| k.as_str())
+            .collect()
+    }
+
+    /// A guess at [`SchemaNames`] from the text alone, before anything is parsed: every `a.b` (bare or
+    /// quoted identifiers, blanks around the dot) in the statements, strings and comments included, so
+    /// that it holds every pair the parsed statements will give, and some more (column references,
+    /// function names). The replay keys names with the guess and checks it afterwards
+    /// ([`Ctx::guess_held`]); one pass over the bytes.
+    pub fn guess<'a>(texts: impl Iterator<Item = &'a str>) -> Self {
+        let mut out = SchemaNames::default();
+        for text in texts {
+            let b = text.as_bytes();
+            let mut i = 0;
+            let mut prev: Option<(String, usize)> = None; // last identifier and the index after it
+            while i < b.len() {
+                let Some(&c) = b.get(i) else { break };
+                let ident = if c == b'"' || c == b'`' || c == b'[' {
+                    let close = match c {
+                        b'[' => b']',
+                        q => q,
+                    };
+                    let mut j = i + 1;
+                    let mut v = Vec::new();
+                    loop {
+                        match b.get(j) {
+                            None => break,
+                            Some(&x) if x == close => {
+                                if close != b']' && b.get(j + 1) == Some(&close) {
+                                    v.push(x);
+                                    j += 2;
+                                } else {
+                                    j += 1;
+                                    break;
+                                }
+                            }
+                            Some(&x) => {
+                                v.push(x);
+                                j += 1;
                             }
                         }
                     }
-                }
-                Statement::CreateIndex(ci) => names.push(&ci.table_name),
-                Statement::AlterTable(at) => names.push(&at.name),
-                Statement::Drop {
-                    object_type: ObjectType::Table,
-                    names: n,
-                    ..
-                } => names.extend(n.iter()),
-                Statement::RenameTable(r) => {
-                    for rt in r {
-                        names.push(&rt.old_name);
-                        names.push(&rt.new_name);
+                    Some((String::from_utf8_lossy(&v).into_owned(), j))
+                } else if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 {
+                    let mut j = i + 1;
+                    while b.get(j).is_some_and(|&x| {
+                        x.is_ascii_alphanumeric() || x == b'_' || x == b'$' || x >= 0x80
+                    }) {
+                        j += 1;
                     }
+                    text.get(i..j).map(|w| (w.to_string(), j))
+                } else {
+                    None
+                };
+                if let Some((word, end)) = ident {
+                    if let Some((p, after)) = prev.take() {
+                        // A dot between the previous identifier and this one, blanks allowed.
+                        let between = text.get(after..i).unwrap_or("");
+                        let gap = between.trim();
+                        if gap == "." {
+                            out.insert(word.to_lowercase(), p.to_lowercase());
+                        }
+                    }
+                    prev = Some((word, end));
+                    i = end.max(i + 1);
+                    continue;
                 }
-                _ => {}
+                if !(c == b'.' || c.is_ascii_whitespace()) {
+                    prev = None;
+                }
+                i += 1;
             }
         }
-        for n in names {
-            if let Some(idents) = object_idents(n)
-                && idents.len() >= 2
-                && let (Some(last), Some(schema)) =
-                    (idents.last(), idents.get(idents.len().saturating_sub(2)))
-            {
-                ctx.schemas
-                    .entry(last.value.to_lowercase())
-                    .or_default()
-                    .insert(schema.value.to_lowercase());
-            }
+        out
+    }
+}
+
+impl Ctx {
+    /// A context keying names with `names` (the guess, or the exact set after a failed guess).
+    pub fn new(dialect: SqlDialect, names: SchemaNames) -> Self {
+        Ctx {
+            dialect,
+            schemas: names.schemas,
+            multi_seen: RefCell::new(HashSet::new()),
         }
-        ctx
+    }
+
+    /// Whether keying with the guess gave the same names as the exact set would have: every name the
+    /// exact set writes under two schemas was guessed so, and every name looked up as such really is.
+    pub fn guess_held(&self, exact: &SchemaNames) -> bool {
+        let exact_multi = exact.multi();
+        let guessed: HashSet<&str> = self
+            .schemas
+            .iter()
+            .filter(|(_, s)| s.len() > 1)
+            .map(|(k, _)| k.as_str())
+            .collect();
+        exact_multi.is_subset(&guessed)
+            && self
+                .multi_seen
+                .borrow()
+                .iter()
+                .all(|n| exact_multi.contains(n.as_str()))
+    }
+
+    /// From here on, names are keyed with the exact set (the guess held for every name looked up).
+    pub fn settle_names(&mut self, exact: SchemaNames) {
+        self.schemas = exact.schemas;
+        self.multi_seen.borrow_mut().clear();
     }
 
     /// How the database folds an identifier: PostgreSQL lower-cases unquoted names.
@@ -176,6 +303,9 @@ impl Ctx {
             None => (String::new(), String::new()),
         };
         let multi = self.schemas.get(&unq_key).is_some_and(|s| s.len() > 1);
+        if multi && !self.multi_seen.borrow().contains(&unq_key) {
+            self.multi_seen.borrow_mut().insert(unq_key.clone());
+        }
         let (key, display) = if multi {
             let (sk, sd) = match schema {
                 Some(s) => (s.value.to_lowercase(), self.ident_display(s)),

@@ -115,7 +115,9 @@ pub struct Unparsed {
     pub error: String,
 }
 
-/// Splits, tokenizes and parses one input.
+/// Splits, tokenizes and parses one input, collecting its statements (the tests' entry point; the
+/// review streams through [`parse_pieces`] instead).
+#[cfg(test)]
 pub fn parse_input(
     dialect: SqlDialect,
     sql: &str,
@@ -125,8 +127,35 @@ pub fn parse_input(
     out: &mut Vec<Stmt>,
     unparsed: &mut Vec<Unparsed>,
 ) -> Result<(), DecideError> {
+    let pieces = split::split(sql, dialect);
+    parse_pieces(
+        dialect,
+        &pieces,
+        phase,
+        input,
+        budget,
+        unparsed,
+        &mut |st, _| {
+            out.push(st);
+            Ok(())
+        },
+    )
+}
+
+/// Tokenizes and parses the splitter's pieces of one input, handing each statement to `emit` as soon
+/// as it is parsed, so that no more than one syntax tree is alive at a time: a parsed statement is
+/// kilobytes (`Statement` alone is 3.4 KB inline), several times the text it came from.
+pub fn parse_pieces(
+    dialect: SqlDialect,
+    pieces: &[split::Piece<'_>],
+    phase: Phase,
+    input: &str,
+    budget: &mut Budget,
+    unparsed: &mut Vec<Unparsed>,
+    emit: &mut dyn FnMut(Stmt, &mut Budget) -> Result<(), DecideError>,
+) -> Result<(), DecideError> {
     let d = dialect.parser_dialect();
-    for piece in split::split(sql, dialect) {
+    for piece in pieces {
         if piece.client_command {
             continue;
         }
@@ -166,42 +195,51 @@ pub fn parse_input(
             head,
             ignore: piece.ignore.clone(),
         };
-        match parse_one(&*d, piece.text) {
+        // The parser takes the tokens already made (tokenizing again was a fifth of the review's time);
+        // the rare statement that fails is tokenized again for the rescue.
+        match parse_tokens(&*d, tokens) {
             Ok(mut v) => {
                 if v.len() == 1 {
                     stmt.ast = v.pop();
-                    out.push(stmt);
+                    emit(stmt, budget)?;
                 } else {
                     // Rare: the parser saw several statements in one piece (a dialect quirk); keep them all.
                     for a in v {
-                        out.push(Stmt {
-                            phase,
-                            line: piece.line,
-                            ast: Some(a),
-                            recognised: None,
-                            concurrently: false,
-                            on_only: false,
-                            head: stmt.head.clone(),
-                            ignore: piece.ignore.clone(),
-                        });
+                        emit(
+                            Stmt {
+                                phase,
+                                line: piece.line,
+                                ast: Some(a),
+                                recognised: None,
+                                concurrently: false,
+                                on_only: false,
+                                head: stmt.head.clone(),
+                                ignore: piece.ignore.clone(),
+                            },
+                            budget,
+                        )?;
                     }
                 }
             }
             Err(err) => {
-                if let Some((ast, concurrently, on_only)) = rescue(&*d, &tokens, &stmt.head) {
+                let rescued = Tokenizer::new(&*d, piece.text)
+                    .tokenize_with_location()
+                    .ok()
+                    .and_then(|tokens| rescue(&*d, &tokens, &stmt.head));
+                if let Some((ast, concurrently, on_only)) = rescued {
                     stmt.ast = Some(ast);
                     stmt.concurrently = concurrently;
                     stmt.on_only = on_only;
-                    out.push(stmt);
+                    emit(stmt, budget)?;
                 } else if let Some(r) = recognise(&stmt.head) {
                     stmt.recognised = Some(r);
-                    out.push(stmt);
+                    emit(stmt, budget)?;
                 } else {
                     fail(unparsed, &stmt.head, err);
                     if created_object(&stmt.head).is_some() {
                         // Unreviewed, but the view or sequence it creates is known to be new.
                         stmt.recognised = Some(Recognised::Sequence);
-                        out.push(stmt);
+                        emit(stmt, budget)?;
                     }
                 }
             }
@@ -210,13 +248,25 @@ pub fn parse_input(
     Ok(())
 }
 
-fn parse_one(d: &dyn Dialect, text: &str) -> Result<Vec<Statement>, String> {
-    Parser::parse_sql(d, text).map_err(|e| match e {
+fn parse_error(e: ParserError) -> String {
+    match e {
         ParserError::TokenizerError(s) | ParserError::ParserError(s) => s,
         ParserError::RecursionLimitExceeded => {
             "nesting exceeds the parser's recursion limit (50 levels)".to_string()
         }
-    })
+    }
+}
+
+/// Parses tokens already made: what [`Parser::parse_sql`] does after tokenizing.
+fn parse_tokens(d: &dyn Dialect, tokens: Vec<TokenWithSpan>) -> Result<Vec<Statement>, String> {
+    Parser::new(d)
+        .with_tokens_with_locations(tokens)
+        .parse_statements()
+        .map_err(parse_error)
+}
+
+fn parse_one(d: &dyn Dialect, text: &str) -> Result<Vec<Statement>, String> {
+    Parser::parse_sql(d, text).map_err(parse_error)
 }
 
 fn shorten(msg: &str) -> String {
@@ -606,7 +656,7 @@ pub fn parse_query(
             ))
         })?;
     check_complexity(&tokens).map_err(|m| DecideError::InvalidInput(format!("{field}: {m}")))?;
-    parse_one(&*d, sql).map_err(|e| {
+    parse_tokens(&*d, tokens).map_err(|e| {
         DecideError::InvalidInput(format!(
             "{field}: does not parse as {}: {e}",
             dialect.label()

@@ -88,23 +88,118 @@ pub struct Reviewer {
     pub index_homes: HashMap<String, String>,
 }
 
+/// Where the statements came from, kept after their syntax trees are gone: the first `schema`
+/// statements are the schema's, the rest up to `total` the script's.
+#[derive(Debug, Default)]
+pub struct Positions {
+    pub schema: usize,
+    pub total: usize,
+    /// Rule ids silenced per statement position (only statements with an ignore comment).
+    pub ignores: HashMap<usize, Vec<String>>,
+}
+
+/// What one review reads: the splitter's pieces of each input.
+pub struct Inputs<'p, 'a> {
+    pub dialect: SqlDialect,
+    pub opts: Options,
+    pub schema: Option<&'p [split::Piece<'a>]>,
+    pub script: Option<&'p [split::Piece<'a>]>,
+    pub script_name: &'static str,
+}
+
+/// The state after every statement was parsed and replayed.
+pub struct Pass {
+    pub reviewer: Reviewer,
+    /// The schema qualifiers the parsed statements really wrote.
+    pub exact: SchemaNames,
+    pub unparsed: Vec<Unparsed>,
+    pub positions: Positions,
+    /// `schema` held comments only.
+    pub empty_schema: bool,
+    /// The script held comments only.
+    pub empty_script: bool,
+}
+
+struct Sink {
+    reviewer: Reviewer,
+    exact: SchemaNames,
+    positions: Positions,
+}
+
+impl Sink {
+    fn take(&mut self, st: Stmt, budget: &mut Budget) -> Result<(), DecideError> {
+        let pos = self.positions.total;
+        if let Some(a) = &st.ast {
+            self.exact.add_statement(a);
+        }
+        if !st.ignore.is_empty() {
+            self.positions.ignores.insert(pos, st.ignore.clone());
+        }
+        self.positions.total += 1;
+        self.reviewer.statement(pos, &st, budget)
+    }
+}
+
+/// Parses and replays both inputs, one statement at a time (its tree is dropped once replayed).
+pub fn replay_pass(inputs: &Inputs, ctx: Ctx, budget: &mut Budget) -> Result<Pass, DecideError> {
+    let mut sink = Sink {
+        reviewer: Reviewer::new(inputs.opts, ctx),
+        exact: SchemaNames::default(),
+        positions: Positions::default(),
+    };
+    let mut unparsed = Vec::new();
+    let mut empty_schema = false;
+    if let Some(pieces) = inputs.schema {
+        parse::parse_pieces(
+            inputs.dialect,
+            pieces,
+            Phase::Schema,
+            "schema",
+            budget,
+            &mut unparsed,
+            &mut |st, b| sink.take(st, b),
+        )?;
+        empty_schema = sink.positions.total == 0 && unparsed.is_empty();
+    }
+    sink.positions.schema = sink.positions.total;
+    let mut empty_script = false;
+    if let Some(pieces) = inputs.script {
+        let before = (sink.positions.total, unparsed.len());
+        parse::parse_pieces(
+            inputs.dialect,
+            pieces,
+            Phase::Script,
+            inputs.script_name,
+            budget,
+            &mut unparsed,
+            &mut |st, b| sink.take(st, b),
+        )?;
+        empty_script = (sink.positions.total, unparsed.len()) == before;
+    }
+    Ok(Pass {
+        reviewer: sink.reviewer,
+        exact: sink.exact,
+        unparsed,
+        positions: sink.positions,
+        empty_schema,
+        empty_script,
+    })
+}
+
 pub struct Loc {
     pub pos: usize,
     pub line: Option<u64>,
 }
 
 impl Reviewer {
-    pub fn new(opts: Options, statements: &[Stmt]) -> Self {
+    pub fn new(opts: Options, ctx: Ctx) -> Self {
         Reviewer {
             opts,
             phase: Phase::Script,
             script: ScriptState::default(),
             touched: HashSet::new(),
             new_objects: HashSet::new(),
-            ctx: Ctx::new(
-                opts.dialect,
-                statements.iter().filter_map(|s| s.ast.as_ref()),
-            ),
+            ctx,
             catalog: Catalog::default(),
             out: Out::default(),
             pending_drops: HashMap::new(),
@@ -1756,7 +1851,7 @@ impl Reviewer {
         self.query_fixes.insert(key, seq);
     }
 
-    pub fn into_output(self, had_queries: bool, statements: &[Stmt]) -> ReviewSchemaOutput {
+    pub fn into_output(self, had_queries: bool, positions: &Positions) -> ReviewSchemaOutput {
         let Reviewer {
             catalog,
             out,
@@ -1776,13 +1871,17 @@ impl Reviewer {
             .into_iter()
             .filter_map(|p| {
                 let mut f = p.finding;
-                let Some(st) = statements.get(p.pos) else {
+                if p.pos >= positions.total {
                     return Some(f); // a query finding
-                };
-                if st.ignore.contains(&f.rule) {
+                }
+                if positions
+                    .ignores
+                    .get(&p.pos)
+                    .is_some_and(|v| v.contains(&f.rule))
+                {
                     return None;
                 }
-                if st.phase == Phase::Schema {
+                if p.pos < positions.schema {
                     if !rules::is_design(&f.rule) {
                         return None;
                     }

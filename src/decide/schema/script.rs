@@ -324,12 +324,14 @@ impl Reviewer {
     }
 
     /// After the last statement: an explicit transaction left open.
-    pub fn end_of_script(&mut self, statements: &[Stmt]) {
+    pub fn end_of_script(&mut self, positions: &Positions) {
         if let Some(line) = self.script.open_tx {
-            let pos = statements
-                .iter()
-                .rposition(|s| s.phase == Phase::Script)
-                .unwrap_or(0);
+            // The script's statements come last: its final one, if any.
+            let pos = if positions.total > positions.schema {
+                positions.total - 1
+            } else {
+                0
+            };
             let loc = Loc {
                 pos,
                 line: Some(line),

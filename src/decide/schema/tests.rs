@@ -1773,3 +1773,47 @@ fn one_column_named_across_many_distinct_tables_costs_linear() {
         400,
     );
 }
+
+#[test]
+fn names_guessed_under_two_schemas_from_the_text_are_checked_against_the_parse() {
+    // The comment and the view write `orders` under two schemas; only the statements count: the table
+    // stays `orders` (the guess is wrong for a looked-up name, so the review runs again, exactly).
+    let out = pg(
+        "-- see public.orders and audit.orders\nCREATE TABLE orders (id int);\n\
+         CREATE VIEW v AS SELECT audit.orders.id FROM public.orders;",
+    );
+    assert!(
+        out.tables.iter().any(|t| t.name == "orders"),
+        "{:?}",
+        out.tables
+    );
+    // Two schemas really holding `users`: both are kept apart and shown qualified.
+    let out = pg(
+        "CREATE TABLE a.users (id int PRIMARY KEY);\nCREATE TABLE b.users (id int PRIMARY KEY);",
+    );
+    let names: Vec<&str> = out.tables.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["a.users", "b.users"]);
+}
+
+#[test]
+fn a_wrong_guess_costs_one_more_pass_not_more() {
+    // The guessed-but-false second schema makes the review run twice: about twice the work of the
+    // same input without the comment, and still linear.
+    let body = |n: usize| -> String {
+        (0..n)
+            .map(|k| format!("CREATE TABLE t{k} (id bigint PRIMARY KEY);\n"))
+            .collect()
+    };
+    let plain = work(
+        None,
+        format!("CREATE TABLE orders (id int);\n{}", body(500)),
+    );
+    let guessed = work(
+        None,
+        format!(
+            "-- public.orders audit.orders\nCREATE TABLE orders (id int);\n{}",
+            body(500)
+        ),
+    );
+    assert!(guessed <= plain * 2 + 100, "{plain} then {guessed}");
+}
