@@ -118,7 +118,13 @@ for platform in "${platforms[@]}"; do
         darwin)
             keep darwin-x64 x86_64-apple-darwin ""
             keep darwin-arm64 aarch64-apple-darwin ""
-            keep darwin-universal universal2-apple-darwin ""
+            # The joined binary is taken from the universal2 wheel: where maturin leaves it in target/
+            # depends on the profile (with dist-ci it was target/dist-ci/, beside nothing else).
+            mkdir -p dist/bin/darwin-universal
+            unzip -p "dist/wheels/$(basename "$wheel_file")" "backend_engineering_mcp-*.data/scripts/$name" \
+                >"dist/bin/darwin-universal/$name" || die "no $name in $(basename "$wheel_file")"
+            chmod +x "dist/bin/darwin-universal/$name"
+            say "darwin-universal: dist/bin/darwin-universal/$name ($(stat -c %s "dist/bin/darwin-universal/$name") bytes, from the wheel)"
             ;;
     esac
 done
