@@ -78,6 +78,7 @@ build_root() {
 in_root() {
     local r="$1" dir="$2"
     shift 2
+    # shellcheck disable=SC2016 # the inner script's "$1"... are its own arguments, expanded by that sh
     unshare --mount --fork -- /bin/sh -c '
         set -e
         r="$1" dir="$2"

@@ -104,7 +104,8 @@ for platform in "${platforms[@]}"; do
         linux-*)
             # The binary is static (musl): it runs on glibc systems too, so the wheel claims the
             # manylinux tag as well, or pip and uv on glibc distributions would refuse it.
-            arch="$(sed 's/.*musllinux_1_2_\([a-z0-9_]*\)\.whl/\1/' <<<"$wheel_file")"
+            arch="${wheel_file##*musllinux_1_2_}"
+            arch="${arch%.whl}"
             python -m wheel tags --remove --platform-tag "+manylinux_2_17_$arch.manylinux2014_$arch" "$wheel_file" >/dev/null ||
                 die "could not retag $wheel_file"
             ;;
