@@ -2,6 +2,7 @@
 # Run a 64-bit Windows program under a Wine that can start Rust binaries, stdin and stdout passed through:
 #   .ci/wine.sh --prepare            make that Wine ready (once) and print which Wine it is
 #   .ci/wine.sh --host               exit 0 if the host's own wine64 is new enough (nothing to build)
+#   .ci/wine.sh --ready              exit 0 if --prepare has nothing to build (that, or the root exists)
 #   .ci/wine.sh PROGRAM.exe ARGS...  run PROGRAM under it
 #
 # Rust's std on Windows (Rust 1.78 and later) imports ProcessPrng from bcryptprimitives.dll, which
@@ -10,13 +11,15 @@
 # would upgrade libc6 and 75 other packages and remove libssl3, which PostgreSQL here needs). So, unless
 # the host already has a wine64 of 8.13 or later (Ubuntu 24.04's is 9.0), this builds once a separate
 # Debian 13 root holding only wine64 and what it depends on (mmdebstrap --variant=essential, from the
-# Debian mirror the host's apt already uses) at $BEM_WINE_ROOT (default .ci/wine-root), and runs Wine
+# Debian mirror the host's apt already uses) at $BEM_WINE_ROOT (default
+# ${XDG_CACHE_HOME:-$HOME/.cache}/backend-engineering-mcp/wine-root, outside the checkout: the Wine
+# prefix's z: drive is a symlink to /, which `cargo package` would follow into /proc), and runs Wine
 # inside it: its own mount namespace with /proc, a fresh /tmp and the program's folder bound in, all
 # unmounted when it exits. Needs root (CI runs as root).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-wine_root="${BEM_WINE_ROOT:-$root/.ci/wine-root}"
+wine_root="${BEM_WINE_ROOT:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/backend-engineering-mcp/wine-root}"
 prefix_env=(WINEDEBUG=-all "WINEDLLOVERRIDES=mscoree,mshtml=")
 
 say() { printf 'wine.sh: %s\n' "$*" >&2; }
@@ -59,6 +62,7 @@ build_root() {
     local uri tmp
     uri="$(mirror)"
     tmp="$wine_root.partial"
+    mkdir -p "$(dirname "$wine_root")"
     rm -rf "$tmp"
     say "mmdebstrap: a Debian 13 (trixie) root with wine64 at ${wine_root#"$root"/} (takes minutes: ~200 MB of packages)"
     local started=$SECONDS
@@ -100,9 +104,13 @@ prepare() {
     say "using $(in_root "$wine_root" - /usr/lib/wine/wine64 --version) in the Debian 13 root ${wine_root#"$root"/}"
 }
 
-[[ $# -gt 0 ]] || die "usage: .ci/wine.sh --prepare | --host | PROGRAM.exe [ARGS...]"
+[[ $# -gt 0 ]] || die "usage: .ci/wine.sh --prepare | --host | --ready | PROGRAM.exe [ARGS...]"
 if [[ "$1" == --host ]]; then
     host_wine >/dev/null
+    exit
+fi
+if [[ "$1" == --ready ]]; then
+    host_wine >/dev/null || [[ -x "$wine_root/usr/lib/wine/wine64" ]]
     exit
 fi
 if [[ "$1" == --prepare ]]; then
