@@ -202,13 +202,13 @@ impl DecisionArgs {
                 match serde_json::from_str(&text) {
                     Ok(serde_json::Value::Object(map)) => map,
                     Ok(other) => {
-                        let shown = crate::mcp::jsonrpc::quote(&other.to_string());
+                        let shown = crate::quote::quote(&other.to_string());
                         return Err(usage(format!("--input must be a JSON object, got {shown}")));
                     }
                     Err(e) => {
                         return Err(usage(format!(
                             "--input is not valid JSON: {}",
-                            crate::mcp::jsonrpc::shorten_quotes(&e.to_string())
+                            crate::quote::shorten_quotes(&e.to_string())
                         )));
                     }
                 }

@@ -16,5 +16,6 @@ pub mod decide;
 pub mod decode;
 pub mod http;
 pub mod mcp;
+pub mod quote;
 pub mod search;
 pub mod zh;

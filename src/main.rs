@@ -126,7 +126,7 @@ async fn serve_stdio(executor: Executor, limits: Limits) -> anyhow::Result<()> {
                 | ServerInitializeError::InitializeFailed(_)
                 | ServerInitializeError::UnexpectedInitializeResponse(_)),
             ) => {
-                let what = backend_engineering_mcp::mcp::jsonrpc::quote(&e.to_string());
+                let what = backend_engineering_mcp::quote::quote(&e.to_string());
                 tracing::debug!(%what, "no session yet; waiting for initialize");
                 transport.restart_session();
             }

@@ -144,7 +144,7 @@ pub fn read_reference(
     let doc = skill
         .reference(&request.name)
         .ok_or_else(|| ReadError::UnknownReference {
-            name: crate::mcp::jsonrpc::quote(&request.name),
+            name: crate::quote::quote(&request.name),
             known: skill.reference_names().join(", "),
         })?;
     let anchor = request
@@ -172,7 +172,7 @@ pub fn read_reference(
                 .find_section(anchor)
                 .ok_or_else(|| ReadError::UnknownSection {
                     reference: doc.name.clone(),
-                    anchor: crate::mcp::jsonrpc::quote(anchor),
+                    anchor: crate::quote::quote(anchor),
                     known: doc
                         .sections
                         .iter()

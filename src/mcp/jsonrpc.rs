@@ -12,6 +12,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+pub use crate::quote::{QUOTE_CHARS, quote, shorten_quotes};
+
 /// JSON-RPC error codes.
 pub mod code {
     /// The line is not JSON the server can read.
@@ -28,9 +30,6 @@ pub mod code {
 
 /// Longest id accepted, in bytes of its JSON text.
 pub const MAX_ID_BYTES: usize = 256;
-
-/// How much of a bad value an error message quotes.
-pub const QUOTE_CHARS: usize = 48;
 
 /// The methods a client may call on this server (rmcp dispatches them; the list is for error messages
 /// and for telling a known method with bad params from an unknown one).
@@ -111,47 +110,6 @@ impl Rejection {
         let id = self.id.as_ref().map_or("null", RawId::as_str);
         format!(r#"{{"jsonrpc":"2.0","id":{id},"error":{error}}}"#).into_bytes()
     }
-}
-
-/// At most [`QUOTE_CHARS`] characters of `text`, with an ellipsis and the full length when cut.
-pub fn quote(text: &str) -> String {
-    match text.char_indices().nth(QUOTE_CHARS) {
-        None => text.to_string(),
-        Some((cut, _)) => format!("{}… ({} bytes)", &text[..cut], text.len()),
-    }
-}
-
-/// Shorten every `` `…` `` span of a serde message to [`QUOTE_CHARS`] characters: serde quotes the
-/// whole bad value ("unknown variant `…1 MiB…`, expected one of …") and the tail is what a model needs.
-pub fn shorten_quotes(message: &str) -> String {
-    let mut out = String::with_capacity(message.len().min(1024));
-    let mut rest = message;
-    while let Some(open) = rest.find('`') {
-        out.push_str(&rest[..=open]);
-        let after = &rest[open + 1..];
-        match after.find('`') {
-            Some(close) => {
-                out.push_str(&quote(&after[..close]));
-                out.push('`');
-                rest = &after[close + 1..];
-            }
-            None => {
-                out.push_str(&quote(after));
-                rest = "";
-            }
-        }
-    }
-    out.push_str(rest);
-    // A message with no quotes can still be long (an error about a long line): cap it as a whole.
-    if out.len() > 1024 {
-        let cut = (0..=1024)
-            .rev()
-            .find(|i| out.is_char_boundary(*i))
-            .unwrap_or(0);
-        out.truncate(cut);
-        out.push('…');
-    }
-    out
 }
 
 /// The top-level fields this module reads, kept raw. Named fields make serde reject a duplicate key;

@@ -340,7 +340,7 @@ impl SearchIndex {
             .reference(name)
             .map(|d| d.name.as_str())
             .ok_or_else(|| SearchError::UnknownReference {
-                name: crate::mcp::jsonrpc::quote(name),
+                name: crate::quote::quote(name),
                 known: self.skill.reference_names().join(", "),
             })
     }
