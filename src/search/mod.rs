@@ -404,6 +404,21 @@ impl SearchIndex {
         (named, stats)
     }
 
+    /// The snippet weights of the query terms, as tantivy's snippet generator sets them (one over one
+    /// plus the term's document frequency in section bodies).
+    fn snippet_weights(
+        &self,
+        searcher: &tantivy::Searcher,
+        terms: &[QueryTerm],
+    ) -> Result<snippet::Weights, SearchError> {
+        let mut frequencies = Vec::with_capacity(terms.len());
+        for t in terms {
+            let df = searcher.doc_freq(&Term::from_field_text(self.fields.body, &t.text))?;
+            frequencies.push((t.text.as_str(), df));
+        }
+        Ok(snippet::Weights::new(&self.vocabulary, frequencies))
+    }
+
     /// Run a search.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, SearchError> {
         let query_text = request.query.trim();
@@ -470,13 +485,7 @@ impl SearchIndex {
             });
         }
 
-        // The snippet weights of the query terms, as tantivy's snippet generator sets them.
-        let mut frequencies = Vec::with_capacity(terms.len());
-        for t in &terms {
-            let df = searcher.doc_freq(&Term::from_field_text(self.fields.body, &t.text))?;
-            frequencies.push((t.text.as_str(), df));
-        }
-        let weights = snippet::Weights::new(&self.vocabulary, frequencies);
+        let weights = self.snippet_weights(&searcher, &terms)?;
         let mut hits = Vec::with_capacity(limit);
         let mut budget_left = max_tokens;
         let mut truncated = false;
@@ -533,6 +542,58 @@ mod tests {
             query: query.into(),
             ..Default::default()
         }
+    }
+
+    /// Snippets come from each body's analysis made at build time; the window they choose must be
+    /// the one tantivy's own `SnippetGenerator` chooses, checked on the real questions engineers
+    /// asked (tests/retrieval/real_questions.tsv) against every section body.
+    #[test]
+    fn snippet_windows_are_the_ones_tantivys_generator_chooses() {
+        use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+        use tantivy::snippet::SnippetGenerator;
+        let idx = index();
+        let searcher = idx.reader.searcher();
+        let questions = include_str!("../../tests/retrieval/real_questions.tsv");
+        let (mut compared, mut lit) = (0, 0);
+        for line in questions.lines().skip(1) {
+            let question = line.split('\t').nth(2).expect("a question column");
+            let terms = idx.query_terms(question);
+            let query = BooleanQuery::new(
+                terms
+                    .iter()
+                    .map(|t| {
+                        let q: Box<dyn Query> = Box::new(TermQuery::new(
+                            Term::from_field_text(idx.fields.body, &t.text),
+                            IndexRecordOption::WithFreqs,
+                        ));
+                        (Occur::Should, q)
+                    })
+                    .collect(),
+            );
+            let mut generator =
+                SnippetGenerator::create(&searcher, &query, idx.fields.body).unwrap();
+            generator.set_max_num_chars(snippet::SNIPPET_CHARS);
+            let weights = idx.snippet_weights(&searcher, &terms).unwrap();
+            for entry in &idx.entries {
+                let body = body_of(entry.section.text);
+                let theirs = generator.snippet(body);
+                let ours = snippet::best_window(&entry.snippet, body, &weights)
+                    .map(|(fragment, highlighted)| (fragment.to_string(), highlighted))
+                    .unwrap_or_default();
+                assert_eq!(
+                    ours,
+                    (theirs.fragment().to_string(), theirs.highlighted().to_vec()),
+                    "{question:?} in {}",
+                    entry.uri
+                );
+                compared += 1;
+                lit += usize::from(!ours.1.is_empty());
+            }
+        }
+        assert!(
+            compared > 10_000 && lit > 1_000,
+            "{compared} bodies, {lit} lit"
+        );
     }
 
     #[test]

@@ -120,7 +120,7 @@ impl Window {
 
 /// The best window of `source` (the analysis of `body`) for `weights`, as (fragment, highlighted
 /// ranges within it); `None` when no query term is in the body.
-fn best_window<'b>(
+pub(super) fn best_window<'b>(
     source: &SnippetSource,
     body: &'b str,
     weights: &Weights,
