@@ -2,7 +2,7 @@
 //! and time. `ATTACK_BIN=/path/to/other/build cargo test --test attacks_stdio` runs them against
 //! another build (that is how each was checked to fail before the fix).
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::process::{Command, Stdio};
 
 mod common;
@@ -54,26 +54,7 @@ fn ids_beyond_u64_come_back_exactly_as_sent() {
         r#"{"jsonrpc":"2.0","id":18446744073709551615,"method":"ping"}"#,
         r#"{"jsonrpc":"2.0","id":18446744073709551616,"method":"ping"}"#
     );
-    let mut child = Command::new(bin())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("write");
-    let mut out = String::new();
-    child
-        .stdout
-        .take()
-        .expect("stdout")
-        .read_to_string(&mut out)
-        .expect("read");
-    let _ = child.wait();
+    let (out, _) = common::raw_output_of(&bin(), input.into_bytes());
     assert!(out.contains(r#""id":18446744073709551615"#), "{out}");
     assert!(out.contains(r#""id":18446744073709551616"#), "{out}");
 }

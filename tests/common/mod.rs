@@ -54,12 +54,25 @@ pub fn raw_session(input: &[&str]) -> (Vec<serde_json::Value>, std::process::Exi
     raw_session_of(BIN, lines(input))
 }
 
-/// [`raw_session`] for any build and any bytes (stderr discarded). The input is written on another
-/// thread while this one reads, so neither pipe can fill up and block both sides.
+/// [`raw_session`] for any build and any bytes (stderr discarded).
 pub fn raw_session_of(
     binary: &str,
     input: Vec<u8>,
 ) -> (Vec<serde_json::Value>, std::process::ExitStatus) {
+    let (stdout, status) = raw_output_of(binary, input);
+    let values = stdout
+        .lines()
+        .map(|l| {
+            serde_json::from_str(l).unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {l}"))
+        })
+        .collect();
+    (values, status)
+}
+
+/// Write `input` to `binary` and return its stdout as text (for replies whose exact bytes matter,
+/// such as ids beyond what a JSON number parser keeps) and the exit status. The input is written on
+/// another thread while this one reads, so neither pipe can fill up and block both sides.
+pub fn raw_output_of(binary: &str, input: Vec<u8>) -> (String, std::process::ExitStatus) {
     use std::io::Write;
     let mut child = std::process::Command::new(binary)
         .stdin(Stdio::piped())
@@ -73,13 +86,10 @@ pub fn raw_session_of(
     });
     let output = child.wait_with_output().expect("wait");
     writer.join().expect("stdin writer");
-    let values = String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|l| {
-            serde_json::from_str(l).unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {l}"))
-        })
-        .collect();
-    (values, output.status)
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        output.status,
+    )
 }
 
 /// A memory figure of a live process from /proc/PID/status (`VmRSS:`, `VmHWM:`), in KiB; `None`
