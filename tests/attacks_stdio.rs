@@ -201,16 +201,10 @@ impl Live {
             .expect("a reply (the server hung or exited)")
     }
 
-    /// CPU time the server has used, in clock ticks (utime + stime of /proc/PID/stat).
+    /// CPU time the server has used, in clock ticks.
     #[cfg(target_os = "linux")]
     fn cpu_ticks(&self) -> u64 {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))
-            .expect("/proc/PID/stat");
-        // Fields after the command name (which is in parentheses and may hold spaces).
-        let after = &stat[stat.rfind(')').expect("comm") + 2..];
-        let fields: Vec<&str> = after.split_whitespace().collect();
-        // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
-        fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime")
+        common::cpu_ticks(self.child.id())
     }
 
     fn finish(mut self) -> std::process::ExitStatus {

@@ -3,8 +3,12 @@
 //! (default and `--stateless`), bearer-token auth, the refusal to listen unauthenticated off
 //! loopback, and graceful shutdown on SIGTERM exiting 0.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::process::Command;
+
+use common::BIN;
+use common::http::HttpServer as Server;
 
 use rmcp::model::{CallToolRequestParams, ProtocolVersion, ReadResourceRequestParams};
 use rmcp::service::RunningService;
@@ -12,62 +16,7 @@ use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use rmcp::{ClientLifecycleMode, ClientServiceExt, RoleClient, ServiceExt};
 
-const BIN: &str = env!("CARGO_BIN_EXE_backend-engineering-mcp");
 const TOKEN: &str = "socket-test-token-0123456789";
-
-/// A running `http` server and its /mcp URL.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Server {
-    fn start(flags: &[&str], env: &[(&str, &str)]) -> Self {
-        let mut command = Command::new(BIN);
-        command
-            .args(["http", "--listen", "127.0.0.1:0"])
-            .args(flags)
-            .env_remove("BACKEND_ENGINEERING_MCP_TOKEN")
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        for (k, v) in env {
-            command.env(k, v);
-        }
-        let mut child = command.spawn().expect("spawn the server");
-        let stderr = child.stderr.take().expect("stderr");
-        let mut lines = BufReader::new(stderr).lines();
-        let url = loop {
-            let line = lines
-                .next()
-                .expect("the server logs its URL before anything else")
-                .expect("stderr line");
-            if let Some(start) = line.find("url=http://") {
-                let rest = &line[start + 4..];
-                break rest.split_whitespace().next().unwrap().to_string();
-            }
-        };
-        // Keep draining stderr so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        Self { child, url }
-    }
-
-    fn terminate(mut self) -> std::process::ExitStatus {
-        let pid = self.child.id().to_string();
-        let status = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-        assert!(status.success());
-        let status = self.child.wait().unwrap();
-        std::mem::forget(self);
-        status
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn transport(url: &str, token: Option<&str>) -> StreamableHttpClientTransport<reqwest::Client> {
     let mut config = StreamableHttpClientTransportConfig::with_uri(url.to_string());

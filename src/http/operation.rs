@@ -8,19 +8,21 @@
 
 use std::borrow::Cow;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use http_body_util::{BodyExt as _, LengthLimitError, Limited};
+use http_body_util::BodyExt as _;
 use memchr::memmem;
 
 use super::app::AppState;
 use super::metrics::OperationLabels;
 use super::observe::valid_traceparent;
+use super::rpc::{self, Gate};
+use crate::mcp::jsonrpc::Rejection;
 
 /// The MCP methods a metric label may name; anything else is `other`.
 const METHODS: &[&str] = &[
@@ -174,6 +176,61 @@ impl Drop for Tracker {
     }
 }
 
+/// Why a body was not read.
+enum BodyError {
+    /// Longer than the limit.
+    TooLarge,
+    /// The connection failed while reading.
+    Unreadable(axum::Error),
+}
+
+/// How much of a refused body is read and thrown away before the 413 goes out (four times the
+/// limit), and for how long at most.
+fn drain_limit(max: usize) -> usize {
+    max.saturating_mul(4)
+}
+const DRAIN_TIME: Duration = Duration::from_secs(5);
+
+/// The body if it is at most `max` bytes. A longer one is read on, unkept, until it ends, `drain`
+/// bytes in all have been read, or [`DRAIN_TIME`] passes: a client that writes the whole body
+/// before reading then sees the 413 (as nginx's lingering close does it).
+async fn read_capped(body: Body, max: usize, drain: usize) -> Result<Bytes, BodyError> {
+    let mut body = body;
+    let mut kept = Vec::new();
+    let mut seen = 0usize;
+    loop {
+        match body.frame().await {
+            None => break,
+            Some(Err(e)) => return Err(BodyError::Unreadable(e)),
+            Some(Ok(frame)) => {
+                if let Some(data) = frame.data_ref() {
+                    seen = seen.saturating_add(data.len());
+                    if seen > max {
+                        break;
+                    }
+                    kept.extend_from_slice(data);
+                }
+            }
+        }
+    }
+    if seen <= max {
+        return Ok(Bytes::from(kept));
+    }
+    drop(kept);
+    let _ = tokio::time::timeout(DRAIN_TIME, async {
+        while seen <= drain {
+            match body.frame().await {
+                Some(Ok(frame)) => {
+                    seen = seen.saturating_add(frame.data_ref().map_or(0, |d| d.len()));
+                }
+                Some(Err(_)) | None => break,
+            }
+        }
+    })
+    .await;
+    Err(BodyError::TooLarge)
+}
+
 fn too_large(state: &AppState) -> Response {
     state.metrics.reject("payload_too_large");
     (
@@ -201,8 +258,40 @@ fn rpc_error(code: i64, message: String) -> Response {
         .into_response()
 }
 
-fn parse_error(reason: impl std::fmt::Display) -> Response {
-    rpc_error(-32700, format!("Parse error: {reason}"))
+/// An error the [`rpc`] gate answers, as JSON.
+fn answer(rejection: &Rejection) -> Response {
+    (
+        rpc::status_of(rejection),
+        [(header::CONTENT_TYPE, "application/json")],
+        rejection.to_line(),
+    )
+        .into_response()
+}
+
+/// Longest reply whose id is put back (the reply is read whole for it; only requests whose id rmcp
+/// cannot carry as written take this path).
+const MAX_SWAPPED_REPLY_BYTES: usize = 64 * 1024 * 1024;
+
+/// `response` with the client's own id where the gate's token stood.
+async fn restore_id(response: Response, swap: &rpc::IdSwap) -> Response {
+    let (mut parts, body) = response.into_parts();
+    match axum::body::to_bytes(body, MAX_SWAPPED_REPLY_BYTES).await {
+        Ok(bytes) => {
+            parts.headers.remove(header::CONTENT_LENGTH);
+            Response::from_parts(parts, Body::from(swap.restore(&bytes)))
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read a reply to put its id back");
+            let mut response = rpc_error(
+                -32603,
+                format!(
+                    "Internal error: the reply could not be read whole (over {MAX_SWAPPED_REPLY_BYTES} bytes?); use an id of at most 18 digits or a plain string"
+                ),
+            );
+            *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+            response
+        }
+    }
 }
 
 fn is_json(headers: &axum::http::HeaderMap) -> bool {
@@ -239,16 +328,19 @@ pub async fn track(State(state): State<Arc<AppState>>, request: Request, next: N
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > state.config.max_body_bytes as u64) {
+    let max = state.config.max_body_bytes;
+    if declared.is_some_and(|n| n > max as u64) {
+        // Read what a client may still be writing (up to a bound) so that it gets to read the 413
+        // instead of a broken pipe; a body declared far past the bound is not waited for.
+        if declared.is_some_and(|n| n <= drain_limit(max) as u64) {
+            let _ = read_capped(body, max, drain_limit(max)).await;
+        }
         return too_large(&state);
     }
-    let bytes: Bytes = match Limited::new(body, state.config.max_body_bytes)
-        .collect()
-        .await
-    {
-        Ok(collected) => collected.to_bytes(),
-        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => return too_large(&state),
-        Err(e) => {
+    let bytes: Bytes = match read_capped(body, max, drain_limit(max)).await {
+        Ok(bytes) => bytes,
+        Err(BodyError::TooLarge) => return too_large(&state),
+        Err(BodyError::Unreadable(e)) => {
             tracing::info!(error = %e, "could not read the request body");
             return (
                 StatusCode::BAD_REQUEST,
@@ -257,13 +349,6 @@ pub async fn track(State(state): State<Arc<AppState>>, request: Request, next: N
                 .into_response();
         }
     };
-    // rmcp answers a body that is not JSON at all with 415; it is a JSON-RPC parse error (400).
-    if let Err(e) = std::str::from_utf8(&bytes) {
-        return parse_error(format_args!("the body is not UTF-8 ({e})"));
-    }
-    if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
-        return parse_error(format_args!("the body is not JSON ({e})"));
-    }
     let json_body = is_json(&parts.headers);
     let described = describe(&bytes, &state.tools);
     let span = tracing::Span::current();
@@ -291,18 +376,21 @@ pub async fn track(State(state): State<Arc<AppState>>, request: Request, next: N
             .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
         return response;
     }
-    let response = next
-        .run(Request::from_parts(parts, Body::from(bytes)))
-        .await;
-    // JSON that is no JSON-RPC message (an array, an object without `jsonrpc`, ...): rmcp says 415
-    // for it too, though the media type was right. It is an invalid request (400, -32600).
-    if response.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE && json_body {
-        return rpc_error(
-            -32600,
-            "Invalid Request: the body is JSON but not a JSON-RPC request, notification or response"
-                .to_string(),
-        );
-    }
+    let in_session = parts.headers.contains_key("mcp-session-id");
+    let response = match rpc::gate(&bytes, in_session) {
+        // rmcp answers a body that is no JSON-RPC message with 415 although the media type was
+        // right; the gate answers those (and the rest of bad input) as stdio does, with the id.
+        Gate::Answer(rejection) if json_body => answer(&rejection),
+        Gate::Accept if json_body => StatusCode::ACCEPTED.into_response(),
+        Gate::Swap { body, swap } if json_body => {
+            let response = next.run(Request::from_parts(parts, Body::from(body))).await;
+            restore_id(response, &swap).await
+        }
+        _ => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+    };
     let mut tracker = Tracker {
         state: state.clone(),
         started,

@@ -144,8 +144,36 @@ fn reject(id: Option<RawId>, code: i64, message: String) -> Decoded {
     Decoded::Reject(Rejection { id, code, message })
 }
 
+/// How messages are framed, for the words of an error: stdio sends one per line, HTTP one per POST.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Framing {
+    /// What one message arrives in ("line", "body").
+    pub unit: &'static str,
+    /// How to send messages ("per line", "per POST").
+    pub each: &'static str,
+}
+
+impl Framing {
+    /// Newline-delimited JSON-RPC (stdio).
+    pub const LINE: Self = Self {
+        unit: "line",
+        each: "per line",
+    };
+    /// One message per HTTP request body (streamable HTTP).
+    pub const BODY: Self = Self {
+        unit: "body",
+        each: "per POST",
+    };
+}
+
 /// Classify one line (without its newline).
 pub fn decode(line: &[u8]) -> Decoded {
+    decode_framed(line, Framing::LINE)
+}
+
+/// Classify one message as framed by `framing` (the framing only changes the words of errors).
+pub fn decode_framed(line: &[u8], framing: Framing) -> Decoded {
+    let Framing { unit, each } = framing;
     if line.iter().all(u8::is_ascii_whitespace) {
         return Decoded::Blank;
     }
@@ -156,7 +184,7 @@ pub fn decode(line: &[u8]) -> Decoded {
                 scan_id(line),
                 code::PARSE_ERROR,
                 format!(
-                    "Parse error: the line is not valid UTF-8 (at byte {}); send UTF-8 JSON, one message per line",
+                    "Parse error: the {unit} is not valid UTF-8 (at byte {}); send UTF-8 JSON, one message {each}",
                     e.valid_up_to()
                 ),
             );
@@ -167,15 +195,18 @@ pub fn decode(line: &[u8]) -> Decoded {
         return reject(
             None,
             code::INVALID_REQUEST,
-            "Invalid Request: batches are not supported; send one JSON-RPC message per line".into(),
+            format!("Invalid Request: batches are not supported; send one JSON-RPC message {each}"),
         );
     }
     if !trimmed.starts_with('{') {
         let reason = match serde_json::from_str::<&RawValue>(text) {
-            Ok(_) => "the line is JSON but not an object".to_string(),
-            Err(e) => format!("the line is not JSON ({})", shorten_quotes(&e.to_string())),
+            Ok(_) => format!("the {unit} is JSON but not an object"),
+            Err(e) => format!(
+                "the {unit} is not JSON ({})",
+                shorten_quotes(&e.to_string())
+            ),
         };
-        let code = if reason.starts_with("the line is JSON") {
+        let code = if reason.contains("is JSON but") {
             code::INVALID_REQUEST
         } else {
             code::PARSE_ERROR
@@ -188,7 +219,7 @@ pub fn decode(line: &[u8]) -> Decoded {
         return reject(
             None,
             code,
-            format!("{kind}: {reason}; send one JSON-RPC 2.0 message object per line"),
+            format!("{kind}: {reason}; send one JSON-RPC 2.0 message object {each}"),
         );
     }
     let envelope: Envelope = match serde_json::from_str(text) {
@@ -198,7 +229,7 @@ pub fn decode(line: &[u8]) -> Decoded {
                 scan_id(line),
                 code::PARSE_ERROR,
                 format!(
-                    "Parse error: {}; send one JSON-RPC 2.0 message per line",
+                    "Parse error: {}; send one JSON-RPC 2.0 message {each}",
                     shorten_quotes(&e.to_string())
                 ),
             );

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: spawn the real binary and talk to it.
 #![allow(dead_code)]
 
+pub mod http;
+
 use std::process::Stdio;
 
 use rmcp::service::RunningService;
@@ -138,4 +140,14 @@ pub fn session_with_unread_stderr(binary: &str, input: Vec<u8>) -> String {
     writer.join().expect("stdin writer");
     let _ = child.wait();
     out
+}
+
+/// CPU time a live process has used, in clock ticks (utime + stime of /proc/PID/stat).
+pub fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc/PID/stat");
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let after = &stat[stat.rfind(')').expect("comm") + 2..];
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
+    fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime")
 }

@@ -1,0 +1,272 @@
+//! Request bodies read the way the stdio transport reads its lines ([`crate::mcp::jsonrpc`]), before
+//! rmcp sees them, so both transports answer bad input alike:
+//!
+//! - a body that is not a JSON-RPC message gets -32700 or -32600 (HTTP 400) carrying its id wherever
+//!   the id can be read (rmcp answers these with `"id": null`);
+//! - a known method with params it cannot take gets -32602 with the reason, an unknown method -32601
+//!   naming the methods served (rmcp says only the bare method name, as -32601, for both);
+//! - `initialize` inside a session that already has one is refused (rmcp would answer it again);
+//! - an id rmcp cannot hold as it was written (`18446744073709551616`, `1e300`, `-0`, a string with
+//!   escapes) is swapped for a token on the way in and put back byte for byte on the way out.
+//!
+//! Everything else goes to rmcp unchanged.
+
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::body::Bytes;
+use memchr::memmem;
+use rmcp::RoleServer;
+use rmcp::model::{ClientRequest, JsonRpcMessage, RequestId};
+use rmcp::service::RxJsonRpcMessage;
+use serde::Deserialize as _;
+use serde_json::Value;
+
+use crate::mcp::jsonrpc::{self, Decoded, Framing, RawId, Rejection, code};
+
+/// What to do with one POST body.
+#[derive(Debug)]
+pub enum Gate {
+    /// Hand the body to rmcp as it is.
+    Pass,
+    /// Hand rmcp `body` instead, and put the client's id back in the reply with `swap`.
+    Swap { body: Bytes, swap: IdSwap },
+    /// Answer with this error; rmcp never sees the body.
+    Answer(Rejection),
+    /// A notification that cannot be read: accepted (202) and dropped, as JSON-RPC asks.
+    Accept,
+}
+
+/// A client id that rmcp cannot carry, and the token that stands in for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdSwap {
+    /// The token as JSON text, quotes included (`"bem-id-…"`).
+    token: String,
+    /// The id as the client wrote it.
+    raw: RawId,
+}
+
+impl IdSwap {
+    fn new(raw: RawId) -> Self {
+        static NONCE: OnceLock<u64> = OnceLock::new();
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        // A per-process nonce keeps a client from guessing (and so colliding with) the tokens.
+        let nonce = *NONCE.get_or_init(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0x5eed, |d| d.as_nanos() as u64)
+        });
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        Self {
+            token: format!("\"bem-id-{nonce:016x}-{n}\""),
+            raw,
+        }
+    }
+
+    /// `reply` with every occurrence of the token (a JSON string, so never part of another string)
+    /// replaced by the client's id.
+    pub fn restore(&self, reply: &[u8]) -> Vec<u8> {
+        let token = self.token.as_bytes();
+        let mut out = Vec::with_capacity(reply.len());
+        let mut at = 0;
+        for found in memmem::find_iter(reply, token) {
+            out.extend_from_slice(&reply[at..found]);
+            out.extend_from_slice(self.raw.as_str().as_bytes());
+            at = found + token.len();
+        }
+        out.extend_from_slice(&reply[at..]);
+        out
+    }
+}
+
+/// Whether rmcp would write `raw` back differently (or not take it at all).
+fn needs_swap(raw: &RawId) -> bool {
+    match serde_json::from_str::<RequestId>(raw.as_str()) {
+        Ok(id) => serde_json::to_string(&id).map_or(true, |text| text != raw.as_str()),
+        Err(_) => true,
+    }
+}
+
+/// The HTTP status of an error answered here: the body was not a usable request (400), or it was a
+/// request and the error is its reply (200).
+pub fn status_of(rejection: &Rejection) -> axum::http::StatusCode {
+    match rejection.code {
+        code::PARSE_ERROR | code::INVALID_REQUEST => axum::http::StatusCode::BAD_REQUEST,
+        _ => axum::http::StatusCode::OK,
+    }
+}
+
+/// Read one POST body. `in_session`: the request names a 2025-era session (which is initialized).
+pub fn gate(body: &[u8], in_session: bool) -> Gate {
+    match jsonrpc::decode_framed(body, Framing::BODY) {
+        Decoded::Blank => Gate::Answer(Rejection {
+            id: None,
+            code: code::PARSE_ERROR,
+            message: "Parse error: the body is empty; send one JSON-RPC 2.0 message per POST"
+                .into(),
+        }),
+        Decoded::Reject(rejection) => Gate::Answer(rejection),
+        Decoded::Drop(reason) => {
+            tracing::debug!(reason, "dropped a malformed notification");
+            Gate::Accept
+        }
+        Decoded::Notification { .. } | Decoded::Response(_) => Gate::Pass,
+        Decoded::Request {
+            id,
+            method,
+            mut message,
+        } => {
+            if method == "initialize" && in_session {
+                return Gate::Answer(Rejection {
+                    id: Some(id),
+                    code: code::INVALID_REQUEST,
+                    message: "Invalid Request: this session is already initialized; send initialize without Mcp-Session-Id to open a new one".into(),
+                });
+            }
+            if let Some(rejection) = jsonrpc::refuse_before_echo(&id, &method, &message) {
+                return Gate::Answer(rejection);
+            }
+            let swap = needs_swap(&id).then(|| IdSwap::new(id.clone()));
+            let stand_in = match &swap {
+                Some(swap) => Value::String(swap.token.trim_matches('"').to_string()),
+                None => Value::from(0),
+            };
+            message.insert("id".into(), stand_in);
+            let message = Value::Object(message);
+            match RxJsonRpcMessage::<RoleServer>::deserialize(&message) {
+                Ok(JsonRpcMessage::Request(request))
+                    if matches!(request.request, ClientRequest::CustomRequest(_)) =>
+                {
+                    let Value::Object(message) = message else {
+                        return Gate::Pass;
+                    };
+                    Gate::Answer(jsonrpc::unrecognised(id, &method, &message))
+                }
+                Ok(_) => match swap {
+                    None => Gate::Pass,
+                    Some(swap) => match serde_json::to_vec(&message) {
+                        Ok(body) => Gate::Swap {
+                            body: Bytes::from(body),
+                            swap,
+                        },
+                        Err(e) => Gate::Answer(Rejection {
+                            id: Some(id),
+                            code: code::INVALID_REQUEST,
+                            message: format!(
+                                "Invalid Request: {}",
+                                jsonrpc::shorten_quotes(&e.to_string())
+                            ),
+                        }),
+                    },
+                },
+                Err(e) => Gate::Answer(Rejection {
+                    id: Some(id),
+                    code: code::INVALID_REQUEST,
+                    message: format!(
+                        "Invalid Request: {}",
+                        jsonrpc::shorten_quotes(&e.to_string())
+                    ),
+                }),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(body: &[u8]) -> Rejection {
+        match gate(body, true) {
+            Gate::Answer(rejection) => rejection,
+            other => panic!("expected an answer, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn ids_rmcp_keeps_pass_and_others_are_swapped_and_restored() {
+        assert!(matches!(
+            gate(br#"{"jsonrpc":"2.0","id":7,"method":"ping"}"#, true),
+            Gate::Pass
+        ));
+        assert!(matches!(
+            gate(br#"{"jsonrpc":"2.0","id":"a","method":"ping"}"#, true),
+            Gate::Pass
+        ));
+        for raw in ["18446744073709551616", "1e300", "-0", r#""\u0041""#] {
+            let body = format!(r#"{{"jsonrpc":"2.0","id":{raw},"method":"ping"}}"#);
+            let Gate::Swap { body, swap } = gate(body.as_bytes(), true) else {
+                panic!("{raw}: expected a swap");
+            };
+            let sent: Value = serde_json::from_slice(&body).unwrap();
+            let token = sent["id"].as_str().unwrap().to_string();
+            let reply = format!(r#"data: {{"jsonrpc":"2.0","id":"{token}","result":{{}}}}"#);
+            let restored = String::from_utf8(swap.restore(reply.as_bytes())).unwrap();
+            assert_eq!(
+                restored,
+                format!(r#"data: {{"jsonrpc":"2.0","id":{raw},"result":{{}}}}"#)
+            );
+        }
+    }
+
+    #[test]
+    fn bad_requests_get_the_codes_by_the_book_with_their_id() {
+        let r =
+            answer(br#"{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"arguments":[]}}"#);
+        assert_eq!(
+            (r.code, r.id.as_ref().map(RawId::as_str)),
+            (code::INVALID_PARAMS, Some("8"))
+        );
+        assert!(r.message.contains("tools/call"), "{}", r.message);
+        let r = answer(br#"{"jsonrpc":"2.0","id":9,"method":"no/such"}"#);
+        assert_eq!(r.code, code::METHOD_NOT_FOUND);
+        assert!(
+            r.message.contains("tools/list"),
+            "names the methods: {}",
+            r.message
+        );
+        let r = answer(
+            b"{\"jsonrpc\":\"2.0\",\"id\":11,\"method\":\"ping\",\"params\":{\"s\":\"\xff\"}}",
+        );
+        assert_eq!(
+            (r.code, r.id.as_ref().map(RawId::as_str)),
+            (code::PARSE_ERROR, Some("11"))
+        );
+        assert!(r.message.contains("per POST"), "{}", r.message);
+        let r = answer(br#"{"jsonrpc":"2.0","id":7,"method":"ping","params":{"x":1e400}}"#);
+        assert_eq!(
+            (r.code, r.id.as_ref().map(RawId::as_str)),
+            (code::PARSE_ERROR, Some("7"))
+        );
+        let r = answer(b"  ");
+        assert_eq!((r.code, r.id.is_none()), (code::PARSE_ERROR, true));
+        assert_eq!(status_of(&r), axum::http::StatusCode::BAD_REQUEST);
+    }
+
+    #[test]
+    fn a_second_initialize_in_a_session_is_refused_a_first_passes() {
+        let init = br#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#;
+        assert!(matches!(gate(init, false), Gate::Pass));
+        let r = answer(init);
+        assert_eq!(r.code, code::INVALID_REQUEST);
+        assert!(r.message.contains("already initialized"));
+    }
+
+    #[test]
+    fn unreadable_notifications_are_accepted_and_dropped() {
+        assert!(matches!(
+            gate(
+                br#"{"jsonrpc":"1.0","method":"notifications/initialized"}"#,
+                true
+            ),
+            Gate::Accept
+        ));
+        assert!(matches!(
+            gate(
+                br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+                true
+            ),
+            Gate::Pass
+        ));
+    }
+}
