@@ -35,6 +35,7 @@ mod heuristics;
 mod index_rules;
 mod names;
 mod parse;
+mod plan;
 mod queries;
 mod replay;
 mod replay_checks;
@@ -54,6 +55,7 @@ use names::*;
 use parse::MAX_CHAIN_TOKENS;
 pub use parse::Unparsed;
 use parse::{Phase, Recognised, Stmt};
+use plan::*;
 use queries::*;
 use replay::*;
 use replay_checks::*;
@@ -555,9 +557,15 @@ pub fn review_counting(
     reviewer.end_of_script(&positions);
     reviewer.catalog_rules(&mut budget)?;
     let base = positions.total;
+    let col_tables = if parsed_queries.is_empty() {
+        ColumnTables::default()
+    } else {
+        ColumnTables::new(&reviewer.catalog, &mut budget)?
+    };
     for (qi, stmts) in parsed_queries.iter().enumerate() {
-        reviewer.query(base, qi, stmts, &mut budget)?;
+        reviewer.query(base, qi, stmts, &col_tables, &mut budget)?;
     }
+    reviewer.plan_queries(&mut budget)?;
     let mut out = reviewer.into_output(!queries.is_empty(), &positions);
     out.unparsed = unparsed;
     for (empty, name) in [(empty_script, script_name), (empty_schema, "schema")] {

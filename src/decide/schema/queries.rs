@@ -7,19 +7,45 @@ const MAX_NEED_COLUMNS: usize = 32;
 
 #[derive(Debug, Clone, Default)]
 pub struct Need {
+    /// Equality filters: the column against a constant, a parameter or an outer column.
     pub eq: Vec<String>,
+    /// Equality joins: the column against a column of another FROM item (ON, USING, IN (subquery)).
+    /// Not also in `eq`: a column both filtered and joined on counts as a filter.
+    pub join: Vec<String>,
     pub range: Vec<String>,
     pub order: Vec<String>,
 }
 
 impl Need {
     pub fn is_empty(&self) -> bool {
-        self.eq.is_empty() && self.range.is_empty() && self.order.is_empty()
+        self.eq.is_empty() && self.join.is_empty() && self.range.is_empty() && self.order.is_empty()
+    }
+
+    /// The equality columns: filters, then join columns.
+    pub fn equalities(&self) -> impl Iterator<Item = &String> {
+        self.eq.iter().chain(&self.join)
+    }
+
+    /// The range and sort columns that are not also equality columns, in order (range first).
+    pub fn tail(&self) -> Vec<&String> {
+        let mut v: Vec<&String> = Vec::new();
+        for c in self.range.iter().chain(&self.order) {
+            if !self.eq.contains(c) && !self.join.contains(c) && !v.contains(&c) {
+                v.push(c);
+            }
+        }
+        v
     }
 
     pub fn all(&self) -> Vec<String> {
         let mut v: Vec<String> = Vec::new();
-        for c in self.eq.iter().chain(&self.range).chain(&self.order) {
+        for c in self
+            .eq
+            .iter()
+            .chain(&self.join)
+            .chain(&self.range)
+            .chain(&self.order)
+        {
             if !v.contains(c) {
                 v.push(c.clone());
             }
@@ -27,13 +53,19 @@ impl Need {
         v
     }
 
+    pub fn len(&self) -> usize {
+        self.eq.len() + self.join.len() + self.range.len() + self.order.len()
+    }
+
     pub fn retain(&mut self, keep: impl Fn(&str) -> bool) {
         self.eq.retain(|c| keep(c));
+        self.join.retain(|c| keep(c));
         self.range.retain(|c| keep(c));
         self.order.retain(|c| keep(c));
     }
 
-    /// Equality columns first, then range, then order columns.
+    /// Equality filters first, then equality join columns (an index led by the filter also serves
+    /// the query when the planner starts from this table), then range, then order columns.
     pub fn recommended(&self) -> Vec<String> {
         self.all()
     }
@@ -46,6 +78,47 @@ impl Need {
             list.push(col);
         }
     }
+
+    /// Records an equality filter (and drops the column from the join columns).
+    pub fn push_eq(&mut self, col: String) {
+        budget::tally(self.join.len());
+        self.join.retain(|c| *c != col);
+        Need::push(&mut self.eq, col);
+    }
+
+    /// Records an equality join column, unless the column is already an equality filter.
+    pub fn push_join(&mut self, col: String) {
+        budget::tally(self.eq.len());
+        if !self.eq.contains(&col) {
+            Need::push(&mut self.join, col);
+        }
+    }
+}
+
+/// How an index's key columns serve a need: the number of leading key columns that are equality
+/// columns, whether the key column after them is a range or sort column, and whether that is all the
+/// need asks (every equality column in the lead, then a range or sort column if it has one).
+pub fn prefix_served<'k>(
+    keys: impl IntoIterator<Item = Option<&'k str>>,
+    eq: &HashSet<&str>,
+    tail: &HashSet<&str>,
+) -> (usize, bool, bool) {
+    let mut keys = keys.into_iter();
+    let mut lead_eq = 0;
+    let mut next = None;
+    for k in keys.by_ref() {
+        match k {
+            Some(c) if eq.contains(c) => lead_eq += 1,
+            other => {
+                next = other;
+                break;
+            }
+        }
+    }
+    budget::tally(lead_eq + 1);
+    let next_tail = next.is_some_and(|c| tail.contains(c));
+    let full = lead_eq >= eq.len() && (tail.is_empty() || next_tail);
+    (lead_eq, next_tail, full)
 }
 
 pub enum Coverage {
@@ -54,15 +127,36 @@ pub enum Coverage {
     None,
 }
 
+/// How the table's indexes serve a need. A table that is both filtered and joined on can be where
+/// the plan starts (its filters are what an index must serve; the join columns are looked up in the
+/// other table) or the inner side of a nested loop (filters and join columns together): an index
+/// serving either view serves it. A unique index answers with one row when the filters (or, with
+/// no filter, the join columns) hold all its columns. The partial index reported is the best one
+/// for the filters, since the recommended index leads with them.
 pub fn coverage(t: &Table, need: &Need) -> Coverage {
-    let eq: HashSet<&str> = need.eq.iter().map(String::as_str).collect();
-    let tail: HashSet<&str> = need
-        .range
-        .iter()
-        .chain(&need.order)
-        .map(String::as_str)
-        .filter(|c| !eq.contains(c))
-        .collect();
+    let filters: HashSet<&str> = need.eq.iter().map(String::as_str).collect();
+    let all_eq: HashSet<&str> = need.equalities().map(String::as_str).collect();
+    let tail: HashSet<&str> = need.tail().into_iter().map(String::as_str).collect();
+    let unique_set = if filters.is_empty() {
+        &all_eq
+    } else {
+        &filters
+    };
+    let whole = scan(t, &all_eq, &tail, unique_set);
+    if matches!(whole, Coverage::Full) || filters.is_empty() || need.join.is_empty() {
+        return whole;
+    }
+    scan(t, &filters, &tail, &filters)
+}
+
+/// The indexes of `t` against one view of a need: `Full` when one serves it by its leftmost prefix,
+/// else the one that serves the most of it.
+fn scan(
+    t: &Table,
+    eq: &HashSet<&str>,
+    tail: &HashSet<&str>,
+    unique_set: &HashSet<&str>,
+) -> Coverage {
     let mut best: Option<(usize, &Index)> = None;
     budget::tally(t.indexes.len());
     for i in &t.indexes {
@@ -89,21 +183,13 @@ pub fn coverage(t: &Table, need: &Need) -> Coverage {
                     && !i.cols.is_empty()
                     && i.cols
                         .iter()
-                        .all(|c| c.as_deref().is_some_and(|c| eq.contains(c)))
+                        .all(|c| c.as_deref().is_some_and(|c| unique_set.contains(c)))
                 {
                     return Coverage::Full;
                 }
-                let lead_eq = i
-                    .cols
-                    .iter()
-                    .take_while(|c| c.as_deref().is_some_and(|c| eq.contains(c)))
-                    .count();
-                let next_tail = i
-                    .cols
-                    .get(lead_eq)
-                    .and_then(|c| c.as_deref())
-                    .is_some_and(|c| tail.contains(c));
-                if lead_eq >= eq.len() && (tail.is_empty() || next_tail) {
+                let (lead_eq, next_tail, full) =
+                    prefix_served(i.cols.iter().map(|c| c.as_deref()), eq, tail);
+                if full {
                     return Coverage::Full;
                 }
                 lead_eq
@@ -140,10 +226,42 @@ pub struct Inst<'c> {
     pub columns: Option<&'c Table>,
 }
 
+/// Column key -> positions in `catalog.tables` of the live tables with a known column list that have
+/// it. Built once per review (linear in the catalog), so resolving an unqualified column visits the
+/// tables that have a column of that name, not every table of the FROM clause.
+#[derive(Default)]
+pub struct ColumnTables {
+    by_col: HashMap<String, Vec<usize>>,
+}
+
+impl ColumnTables {
+    pub fn new(catalog: &Catalog, budget: &mut Budget) -> Result<Self, DecideError> {
+        let mut by_col: HashMap<String, Vec<usize>> = HashMap::new();
+        for (pos, t) in catalog.tables.iter().enumerate() {
+            if t.dropped || !t.complete {
+                continue;
+            }
+            budget.charge(1 + t.columns().len())?;
+            for c in t.columns() {
+                let v = by_col.entry(c.key.clone()).or_default();
+                if v.last() != Some(&pos) {
+                    v.push(pos);
+                }
+            }
+        }
+        Ok(ColumnTables { by_col })
+    }
+
+    pub fn tables(&self, col: &str) -> &[usize] {
+        self.by_col.get(col).map_or(&[], Vec::as_slice)
+    }
+}
+
 /// The FROM items of one SELECT (or UPDATE/DELETE), with the maps that resolve a name without a scan
 /// of every item: `FROM t, t, ...` over a wide table costs one step per item and per reference.
-#[derive(Default)]
 pub struct Scope<'c> {
+    catalog: &'c Catalog,
+    col_tables: &'c ColumnTables,
     pub insts: Vec<Inst<'c>>,
     /// First instance per qualifier, and per unqualified table name.
     by_qualifier: HashMap<String, usize>,
@@ -159,6 +277,20 @@ pub struct Scope<'c> {
 }
 
 impl<'c> Scope<'c> {
+    pub fn new(catalog: &'c Catalog, col_tables: &'c ColumnTables) -> Self {
+        Scope {
+            catalog,
+            col_tables,
+            insts: Vec::new(),
+            by_qualifier: HashMap::new(),
+            by_short: HashMap::new(),
+            known: Vec::new(),
+            known_at: HashMap::new(),
+            unknown: (0, 0),
+            owners: RefCell::new(HashMap::new()),
+        }
+    }
+
     pub fn push(&mut self, inst: Inst<'c>) {
         let n = self.insts.len();
         self.by_qualifier.entry(inst.qualifier.clone()).or_insert(n);
@@ -196,8 +328,9 @@ impl<'c> Scope<'c> {
     }
 
     /// The one instance that can own an unqualified column: the only known table that has it (named
-    /// once), else, when no known table has it, the only instance with unknown columns. One step per
-    /// distinct table in the FROM clause.
+    /// once), else, when no known table has it, the only instance with unknown columns. Visits the
+    /// distinct tables of the FROM clause or the catalog's tables that have the column, whichever
+    /// are fewer, and stops at a second owner.
     pub fn owner_of(&self, col: &str) -> Option<usize> {
         if let Some(&o) = self.owners.borrow().get(col) {
             return o;
@@ -210,17 +343,43 @@ impl<'c> Scope<'c> {
     fn find_owner(&self, col: &str) -> Option<usize> {
         let mut owner = None;
         let mut owners = 0;
-        for (steps, (t, first, count)) in self.known.iter().enumerate() {
-            if t.column(col).is_some() {
+        let having = self.col_tables.tables(col);
+        if having.len() < self.known.len() {
+            for (steps, &pos) in having.iter().enumerate() {
+                let Some(t) = self.catalog.tables.get(pos) else {
+                    continue;
+                };
+                let Some(&(known, first, count)) = self
+                    .known_at
+                    .get(t.name.key.as_str())
+                    .and_then(|&k| self.known.get(k))
+                else {
+                    continue;
+                };
+                if !std::ptr::eq(known, t) {
+                    continue;
+                }
                 owners += count;
-                owner = Some(*first);
+                owner = Some(first);
                 if owners > 1 {
                     budget::tally(steps + 1);
                     return None;
                 }
             }
+            budget::tally(having.len() + 1);
+        } else {
+            for (steps, (t, first, count)) in self.known.iter().enumerate() {
+                if t.column(col).is_some() {
+                    owners += count;
+                    owner = Some(*first);
+                    if owners > 1 {
+                        budget::tally(steps + 1);
+                        return None;
+                    }
+                }
+            }
+            budget::tally(self.known.len() + 1);
         }
-        budget::tally(self.known.len());
         match owners {
             1 => owner,
             _ if self.insts.len() == 1 => Some(0),
@@ -258,6 +417,7 @@ pub enum Kind {
 pub struct Walker<'a> {
     pub ctx: &'a Ctx,
     pub catalog: &'a Catalog,
+    pub col_tables: &'a ColumnTables,
     /// CTE names in scope, with how many enclosing WITH clauses define each (added and removed as
     /// the walk enters and leaves a WITH, never copied).
     pub ctes: HashMap<String, usize>,
@@ -306,7 +466,7 @@ impl<'a> Walker<'a> {
         match st {
             Statement::Query(q) => self.query(q, &[], depth + 1),
             Statement::Update(u) => {
-                let mut scope = Scope::default();
+                let mut scope = Scope::new(self.catalog, self.col_tables);
                 let mut conds: Vec<&Expr> = Vec::new();
                 let mut usings = Vec::new();
                 self.add_twj(&u.table, &mut scope, &mut conds, &mut usings, &[], depth);
@@ -324,7 +484,7 @@ impl<'a> Walker<'a> {
                 self.finish_scope(scope, conds, usings, Some(&u.order_by), &[], depth);
             }
             Statement::Delete(d) => {
-                let mut scope = Scope::default();
+                let mut scope = Scope::new(self.catalog, self.col_tables);
                 let mut conds: Vec<&Expr> = Vec::new();
                 let mut usings = Vec::new();
                 let v = match &d.from {
@@ -414,7 +574,7 @@ impl<'a> Walker<'a> {
         outer: &[&Scope<'a>],
         depth: usize,
     ) {
-        let mut scope = Scope::default();
+        let mut scope = Scope::new(self.catalog, self.col_tables);
         let mut conds: Vec<&Expr> = Vec::new();
         let mut usings = Vec::new();
         for twj in &s.from {
@@ -578,7 +738,7 @@ impl<'a> Walker<'a> {
                     if (right || has)
                         && let Some(need) = needs.get_mut(n)
                     {
-                        Need::push(&mut need.eq, col.clone());
+                        need.push_join(col.clone());
                     }
                 }
                 let seen = visited.entry(col).or_insert(0);
@@ -694,7 +854,7 @@ impl<'a> Walker<'a> {
                         && !list.iter().any(|x| refs_inst(x, scope, c.inst))
                         && let Some(n) = needs.get_mut(c.inst)
                     {
-                        Need::push(&mut n.eq, c.col);
+                        n.push_eq(c.col);
                     }
                 }
                 Expr::InSubquery {
@@ -706,7 +866,7 @@ impl<'a> Walker<'a> {
                     if let Side::Col(c) = resolve(inner, scope)
                         && let Some(n) = needs.get_mut(c.inst)
                     {
-                        Need::push(&mut n.eq, c.col);
+                        n.push_eq(c.col);
                     }
                 }
                 Expr::Like {
@@ -819,13 +979,15 @@ impl<'a> Walker<'a> {
 }
 
 /// Records `col <op> other` when `col` is a column here and `other` does not involve the same table.
+/// An equality with a column of another FROM item is a join; with anything else, a filter.
 pub fn record_pair(col: &Expr, other: &Expr, kind: Kind, scope: &Scope, needs: &mut [Need]) {
     if let Side::Col(c) = resolve(col, scope)
         && !refs_inst(other, scope, c.inst)
         && let Some(n) = needs.get_mut(c.inst)
     {
         match kind {
-            Kind::Eq => Need::push(&mut n.eq, c.col),
+            Kind::Eq if matches!(resolve(other, scope), Side::Col(_)) => n.push_join(c.col),
+            Kind::Eq => n.push_eq(c.col),
             Kind::Range => Need::push(&mut n.range, c.col),
         }
     }

@@ -3,6 +3,16 @@
 
 use super::*;
 
+/// One access pattern of `queries` that no index serves (fully or at all).
+pub struct Uncovered {
+    pub pos: usize,
+    pub qi: usize,
+    pub table_key: String,
+    pub need: Need,
+    /// The index that serves part of it, when one does.
+    pub partial: Option<Index>,
+}
+
 pub struct Pending {
     pub pos: usize,
     pub seq: usize,
@@ -81,8 +91,8 @@ pub struct Reviewer {
     /// Table key -> index in `out.findings` of the DROP TABLE finding, to soften it when the script
     /// recreates the table.
     pub pending_drops: HashMap<String, usize>,
-    /// Query findings already emitted, by (table key, recommended columns) -> finding index.
-    pub query_fixes: HashMap<(String, Vec<String>), usize>,
+    /// Access patterns no index serves, in query order: planned per table once every query is read.
+    pub uncovered: Vec<Uncovered>,
     pub unknown_tables_noted: HashSet<(usize, String)>,
     /// Lower-case index name -> key of the table it was created on (for DROP INDEX without ON).
     pub index_homes: HashMap<String, String>,
@@ -203,7 +213,7 @@ impl Reviewer {
             catalog: Catalog::default(),
             out: Out::default(),
             pending_drops: HashMap::new(),
-            query_fixes: HashMap::new(),
+            uncovered: Vec::new(),
             unknown_tables_noted: HashSet::new(),
             index_homes: HashMap::new(),
         }
@@ -1662,12 +1672,14 @@ impl Reviewer {
         base: usize,
         qi: usize,
         stmts: &[Statement],
+        col_tables: &ColumnTables,
         budget: &mut Budget,
     ) -> Result<(), DecideError> {
         budget.charge(1)?;
         let mut walker = Walker {
             ctx: &self.ctx,
             catalog: &self.catalog,
+            col_tables,
             uses: Vec::new(),
             notes: Vec::new(),
             depth_exceeded: false,
@@ -1693,7 +1705,7 @@ impl Reviewer {
         budget.settle()?;
         let pos = base.saturating_add(qi);
         for u in uses {
-            budget.charge(1 + u.need.eq.len() + u.need.range.len() + u.need.order.len())?;
+            budget.charge(1 + u.need.len())?;
             self.judge_use(pos, qi, u);
             budget.settle()?;
         }
@@ -1750,89 +1762,172 @@ impl Reviewer {
                 need.retain(|c| t.column(c).is_some());
             }
         }
-        let rec = need.recommended();
-        if rec.is_empty() {
+        if need.is_empty() {
             return;
         }
-        let coverage = coverage(t, &need);
-        let partial = match coverage {
+        let partial = match coverage(t, &need) {
             Coverage::Full => return,
             Coverage::Partial(i) => Some(i),
             Coverage::None => None,
         };
-        let rec_display: Vec<String> = rec.iter().map(|c| t.col_display(c)).collect();
-        if let Some(&fi) = self.query_fixes.get(&(t.name.key.clone(), rec.clone())) {
-            if let Some(p) = self.out.findings.get_mut(fi) {
-                p.finding.message.push_str(&format!(
-                    " Query {} needs the same index.",
-                    qi.saturating_add(1)
-                ));
+        self.uncovered.push(Uncovered {
+            pos,
+            qi,
+            table_key: t.name.key.clone(),
+            need,
+            partial,
+        });
+    }
+
+    /// Turns the access patterns no index serves into one index plan per table (see
+    /// [`plan_indexes`]): one finding per suggested index, naming every query it is for.
+    pub fn plan_queries(&mut self, budget: &mut Budget) -> Result<(), DecideError> {
+        let uncovered = std::mem::take(&mut self.uncovered);
+        let mut tables: Vec<Vec<&Uncovered>> = Vec::new();
+        let mut table_at: HashMap<&str, usize> = HashMap::new();
+        for u in &uncovered {
+            budget.charge(1 + u.need.len())?;
+            match table_at.get(u.table_key.as_str()) {
+                Some(&k) => {
+                    if let Some(v) = tables.get_mut(k) {
+                        v.push(u);
+                    }
+                }
+                None => {
+                    table_at.insert(u.table_key.as_str(), tables.len());
+                    tables.push(vec![u]);
+                }
             }
+        }
+        for uses in tables {
+            let needs: Vec<&Need> = uses.iter().map(|u| &u.need).collect();
+            let plans = plan_indexes(&needs);
+            budget.settle()?;
+            for p in plans {
+                let members: Vec<&Uncovered> = p
+                    .members
+                    .iter()
+                    .filter_map(|&m| uses.get(m).copied())
+                    .collect();
+                self.plan_finding(&p.cols, &members);
+                budget.settle()?;
+            }
+        }
+        Ok(())
+    }
+
+    fn plan_finding(&mut self, cols: &[String], members: &[&Uncovered]) {
+        let Some(first) = members.first() else { return };
+        let Some(t) = self.catalog.get(&first.table_key) else {
             return;
-        }
-        let mut parts = Vec::new();
-        for (columns, before, after) in [
-            (&need.eq, "filters or joins on ", " (equality)"),
-            (&need.range, "ranges over ", ""),
-            (&need.order, "sorts by ", ""),
-        ] {
-            if !columns.is_empty() {
-                let names: Vec<_> = columns.iter().map(|c| t.col_display(c)).collect();
-                parts.push(format!("{before}{}{after}", names.join(", ")));
+        };
+        let display =
+            |cs: &[String]| -> Vec<String> { cs.iter().map(|c| t.col_display(c)).collect() };
+        let describe = |need: &Need| -> String {
+            let mut parts = Vec::new();
+            for (columns, before, after) in [
+                (&need.eq, "filters on ", " (equality)"),
+                (&need.join, "joins on ", " (equality)"),
+                (&need.range, "ranges over ", ""),
+                (&need.order, "sorts by ", ""),
+            ] {
+                if !columns.is_empty() {
+                    parts.push(format!("{before}{}{after}", display(columns).join(", ")));
+                }
             }
-        }
+            parts.join(", ")
+        };
         let outside = if t.complete {
             ""
         } else {
             " (only the indexes visible in this DDL were checked)"
         };
-        let (severity, verdict) = match &partial {
-            Some(i) => (
-                Severity::Low,
-                format!(
-                    "the best index, {}, serves only part of it: the rest is filtered or sorted row by row",
-                    i.label()
-                ),
+        let verdict = match &first.partial {
+            Some(i) => format!(
+                "the best index, {}, serves only part of it: the rest is filtered or sorted row by row",
+                i.label()
             ),
-            None => (
-                if t.complete {
-                    Severity::Medium
-                } else {
-                    Severity::Low
-                },
-                format!(
-                    "no index on {} has these columns as its leftmost prefix{outside}, so the database scans \
-                     the table (a full table scan under load cascades into timeouts)",
-                    t.name.display
-                ),
+            None => format!(
+                "no index on {} has these columns as its leftmost prefix{outside}, so the database scans \
+                 the table (a full table scan under load cascades into timeouts)",
+                t.name.display
             ),
         };
-        let message = format!(
+        let severity = if t.complete && members.iter().any(|m| m.partial.is_none()) {
+            Severity::Medium
+        } else {
+            Severity::Low
+        };
+        let mut message = format!(
             "Query {} on {} {}: {verdict}. Index columns that appear in WHERE, JOIN and ORDER BY, equality \
              columns first; a composite index on (a, b, c) serves (a), (a, b) and (a, b, c) but not (b, c).",
-            qi.saturating_add(1),
+            first.qi.saturating_add(1),
             t.name.display,
-            parts.join(", ")
+            describe(&first.need)
         );
-        let mut fix = self.ctx.create_index_sql(&t.name, &rec_display);
-        if let Some(i) = &partial
-            && !i.unique
-            && !i.implicit
-            && let (Some(name), Some(cols)) = (&i.name, i.plain_cols())
-            && cols.len() < rec.len()
-            && cols.iter().zip(rec.iter()).all(|(a, b)| *a == b.as_str())
-        {
-            fix.push_str(&format!(
-                "\n-- then {} is a leftmost prefix of the new index, hence redundant:\n{}",
-                name,
-                self.ctx.drop_index_sql(&t.name, name)
-            ));
+        // The other queries this index is for, each once, in query order.
+        let mut told: HashSet<usize> = HashSet::from([first.qi]);
+        let mut merged = false;
+        for m in members.iter().skip(1) {
+            if !told.insert(m.qi) {
+                continue;
+            }
+            let q = m.qi.saturating_add(1);
+            let (full, lead) = serves(cols, &m.need);
+            if full && m.need.recommended() == cols {
+                message.push_str(&format!(" Query {q} needs the same index."));
+            } else if full {
+                merged = true;
+                message.push_str(&format!(
+                    " Query {q} ({}) is served by the same index.",
+                    describe(&m.need)
+                ));
+            } else {
+                merged = true;
+                let lead_cols = display(cols.get(..lead).unwrap_or(&[]));
+                message.push_str(&format!(
+                    " Query {q} ({}) is served by its leading {} only: the rest is filtered or sorted row \
+                     by row; if it is hot, it needs its own index ({}).",
+                    describe(&m.need),
+                    if lead_cols.is_empty() {
+                        "columns".to_string()
+                    } else {
+                        format!("column(s) {}", lead_cols.join(", "))
+                    },
+                    display(&m.need.recommended()).join(", ")
+                ));
+            }
         }
-        let key = (t.name.key.clone(), rec);
+        if merged {
+            message.push_str(
+                " One index for these queries, not one each: equality columns first (filters before join \
+                 columns), then the range or sort column.",
+            );
+        }
+        let rec_display = display(cols);
+        let mut fix = self.ctx.create_index_sql(&t.name, &rec_display);
+        // An existing index that is a leftmost prefix of the new one becomes redundant.
+        let mut dropped: HashSet<&str> = HashSet::new();
+        for m in members {
+            if let Some(i) = &m.partial
+                && !i.unique
+                && !i.implicit
+                && let (Some(name), Some(icols)) = (&i.name, i.plain_cols())
+                && icols.len() < cols.len()
+                && icols.iter().zip(cols.iter()).all(|(a, b)| *a == b.as_str())
+                && dropped.insert(name.as_str())
+            {
+                fix.push_str(&format!(
+                    "\n-- then {} is a leftmost prefix of the new index, hence redundant:\n{}",
+                    name,
+                    self.ctx.drop_index_sql(&t.name, name)
+                ));
+            }
+        }
         let table_display = t.name.display.clone();
         let seq = self.out.findings.len();
         self.out.findings.push(Pending {
-            pos,
+            pos: first.pos,
             seq,
             finding: Finding {
                 rule: "query-not-covered".to_string(),
@@ -1845,10 +1940,9 @@ impl Reviewer {
                 statement: None,
                 line: None,
                 input: None,
-                query: Some(qi.saturating_add(1)),
+                query: Some(first.qi.saturating_add(1)),
             },
         });
-        self.query_fixes.insert(key, seq);
     }
 
     pub fn into_output(self, had_queries: bool, positions: &Positions) -> ReviewSchemaOutput {

@@ -521,6 +521,127 @@ fn unknown_columns_and_non_queries_become_notes() {
     assert!(out.notes.iter().any(|n| n.contains("skipped")));
 }
 
+// --- one index plan per table ----------------------------------------------------------------
+
+const PLAN_DDL: &str = "CREATE TABLE customers (id bigint PRIMARY KEY, email text NOT NULL);
+    CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, status text NOT NULL,
+                         created_at timestamptz NOT NULL, total_cents bigint NOT NULL);";
+
+const PLAN_QUERIES: &[&str] = &[
+    "SELECT * FROM orders WHERE customer_id = $1",
+    "SELECT * FROM orders WHERE customer_id = $1 ORDER BY created_at DESC LIMIT 20",
+    "SELECT * FROM orders WHERE customer_id = $1 AND status = $2 AND created_at > $3",
+    "SELECT o.* FROM customers c JOIN orders o ON o.customer_id = c.id WHERE c.email = $1",
+];
+
+/// The `query-not-covered` findings on one table, and a check that none suggests a leftmost prefix
+/// of another's index.
+fn plans<'o>(out: &'o ReviewSchemaOutput, table: &str) -> Vec<&'o Finding> {
+    let v: Vec<&Finding> = with(out, "query-not-covered")
+        .into_iter()
+        .filter(|f| f.table == table)
+        .collect();
+    for a in &v {
+        for b in &v {
+            assert!(
+                std::ptr::eq(*a, *b) || !b.columns.starts_with(&a.columns),
+                "overlapping suggestions ({}) and ({}): {out}",
+                a.columns.join(", "),
+                b.columns.join(", ")
+            );
+        }
+    }
+    v
+}
+
+#[test]
+fn queries_on_one_table_get_one_index_equality_columns_first() {
+    let out = run(SqlDialect::Postgres, PLAN_DDL, PLAN_QUERIES);
+    let v = plans(&out, "orders");
+    assert_eq!(v.len(), 1, "one suggested index on orders: {out}");
+    let f = v[0];
+    assert_eq!(f.columns, vec!["customer_id", "status", "created_at"]);
+    assert_eq!(f.query, Some(1));
+    assert_eq!(f.severity, Severity::Medium);
+    assert!(f.fix.starts_with(
+        "CREATE INDEX CONCURRENTLY idx_orders_customer_id_status_created_at ON orders (customer_id, status, created_at);"
+    ));
+    // Every query is named once; the one the index serves only in part is told so, with its own index.
+    for q in ["Query 2 ", "Query 3 ", "Query 4 "] {
+        assert_eq!(f.message.matches(q).count(), 1, "{q} in {}", f.message);
+    }
+    assert!(
+        f.message
+            .contains("served by its leading column(s) customer_id only"),
+        "{}",
+        f.message
+    );
+    assert!(
+        f.message
+            .contains("its own index (customer_id, created_at)")
+    );
+    // The other table keeps its own plan.
+    assert_eq!(plans(&out, "customers").len(), 1);
+}
+
+#[test]
+fn the_merged_index_replaces_an_existing_prefix_instead_of_standing_beside_it() {
+    let ddl = format!("{PLAN_DDL}\nCREATE INDEX idx_orders_customer ON orders (customer_id);");
+    let out = run(SqlDialect::Postgres, &ddl, PLAN_QUERIES);
+    let v = plans(&out, "orders");
+    assert_eq!(v.len(), 1, "{out}");
+    let f = v[0];
+    // Queries 1 and 4 are served by the existing index; 2 and 3 share one new index.
+    assert_eq!(f.columns, vec!["customer_id", "status", "created_at"]);
+    assert_eq!(f.severity, Severity::Low);
+    assert_eq!(
+        f.fix
+            .matches("DROP INDEX CONCURRENTLY idx_orders_customer;")
+            .count(),
+        1,
+        "{}",
+        f.fix
+    );
+}
+
+#[test]
+fn an_equality_filter_leads_a_join_column() {
+    let out = run(
+        SqlDialect::Postgres,
+        PLAN_DDL,
+        &["SELECT o.* FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.status = $1"],
+    );
+    let f = one(&out, "query-not-covered");
+    assert_eq!(f.table, "orders");
+    assert_eq!(f.columns, vec!["status", "customer_id"]);
+    assert!(
+        f.message
+            .contains("filters on status (equality), joins on customer_id (equality)")
+    );
+}
+
+#[test]
+fn queries_with_no_leading_column_in_common_keep_separate_indexes() {
+    let out = run(
+        SqlDialect::Postgres,
+        PLAN_DDL,
+        &[
+            "SELECT * FROM orders WHERE status = $1",
+            "SELECT * FROM orders WHERE created_at > $1",
+            "SELECT * FROM orders WHERE status = $1 ORDER BY total_cents",
+        ],
+    );
+    let v = plans(&out, "orders");
+    let cols: Vec<&Vec<String>> = v.iter().map(|f| &f.columns).collect();
+    assert_eq!(
+        cols,
+        vec![
+            &vec!["status".to_string(), "total_cents".to_string()],
+            &vec!["created_at".to_string()]
+        ]
+    );
+}
+
 // --- redundant-index --------------------------------------------------------------------------
 
 #[test]
@@ -1652,6 +1773,30 @@ fn column_references_do_not_scan_every_from_item() {
             )
         },
         500,
+    );
+}
+
+#[test]
+fn unqualified_columns_over_many_distinct_tables_cost_linear() {
+    // n distinct tables in one FROM clause; each predicate names a column that none of them has
+    // (x_k) and one that exactly one has (c_k): resolving a name visits the tables that have it.
+    assert_linear_with_queries(
+        |n| {
+            let ddl: String = (0..n)
+                .map(|k| format!("CREATE TABLE t{k} (id bigint PRIMARY KEY, c{k} int);\n"))
+                .collect();
+            let from: Vec<String> = (0..n).map(|k| format!("t{k}")).collect();
+            let preds: Vec<String> = (0..n).map(|k| format!("(x{k} = 1 AND c{k} = 1)")).collect();
+            (
+                ddl,
+                vec![format!(
+                    "SELECT 1 FROM {} WHERE {}",
+                    from.join(", "),
+                    preds.join(" AND ")
+                )],
+            )
+        },
+        600,
     );
 }
 

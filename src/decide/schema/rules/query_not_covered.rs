@@ -11,7 +11,7 @@ pub const RULE: Rule = Rule {
     dialects: ALL_DIALECTS,
     what: "A query in `queries` whose WHERE, JOIN and ORDER BY columns no index serves by its leftmost prefix.",
     why: "The database scans the table; under load a full scan cascades into timeouts.",
-    instead: "One composite index per table: equality columns first, then the range or sort column.",
+    instead: "One composite index per table for the queries that share its leading column (one finding names them all): equality filters first, then join columns, then the range or sort column.",
     bad: r#"-- with queries: SELECT * FROM t WHERE b = $1
 CREATE TABLE t (id bigint PRIMARY KEY, a int, b int);"#,
     good: r#"CREATE TABLE t (id bigint PRIMARY KEY, a int, b int);
