@@ -54,6 +54,12 @@ fn schemas_dir(file: &str) -> Option<PathBuf> {
 
 /// A whole-file review: the parsed JSON, or None (with the reason printed) when the files are absent.
 fn review(file: &str, dialect: &str) -> Option<Value> {
+    review_with(file, dialect, None)
+}
+
+/// A review of the file alone, or, given a migration, of that migration against the file as the
+/// live schema (`--schema`).
+fn review_with(file: &str, dialect: &str, migration: Option<&str>) -> Option<Value> {
     let Some(dir) = schemas_dir(file) else {
         eprintln!(
             "public schemas not found ($BEM_PUBLIC_SCHEMAS, tests/fixtures/schemas, ../shared/public-schemas): {file} not reviewed"
@@ -61,11 +67,20 @@ fn review(file: &str, dialect: &str) -> Option<Value> {
         return None;
     };
     let path = dir.join(file);
-    let out = Command::new(BIN)
-        .args(["review-schema", "--json", "--dialect", dialect])
-        .arg(&path)
-        .output()
-        .expect("run the binary");
+    let mut cmd = Command::new(BIN);
+    cmd.args(["review-schema", "--json", "--dialect", dialect]);
+    match migration {
+        Some(sql) => {
+            let name = file.replace(['/', '.'], "-");
+            let m = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-migration.sql"));
+            std::fs::write(&m, sql).expect("write the migration");
+            cmd.arg("--schema").arg(&path).arg(&m);
+        }
+        None => {
+            cmd.arg(&path);
+        }
+    }
+    let out = cmd.output().expect("run the binary");
     let stderr = String::from_utf8_lossy(&out.stderr);
     // Exit 0, or 1 when a future --fail-on default turns findings into a failing status.
     assert!(
@@ -245,4 +260,85 @@ fn chinook_sqlite_findings_are_the_real_ones() {
     }
     assert_eq!(tables_with(&r, "redundant-index"), set(&["playlisttrack"]));
     assert_no_migration_rules(&r, CHINOOK_SQLITE);
+}
+
+/// Findings of `rule` that give the full explanation, not a pointer to the first one.
+fn explained(review: &Value, rule: &str) -> (usize, usize) {
+    let v: Vec<&Value> = review["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["rule"] == rule)
+        .collect();
+    let full = v
+        .iter()
+        .filter(|f| {
+            !f["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("(why: see the first")
+        })
+        .count();
+    (v.len(), full)
+}
+
+/// Issue 8, concise: a remark that applies to many tables is said once in a whole-schema review.
+#[test]
+fn whole_schema_reviews_explain_a_remark_once() {
+    for (file, dialect, rules) in [
+        (
+            PAGILA,
+            "postgres",
+            &["int-primary-key", "unindexed-foreign-key"][..],
+        ),
+        (
+            CHINOOK_PG,
+            "postgres",
+            &["int-primary-key", "varchar-length"][..],
+        ),
+        (CHINOOK_SQLITE, "sqlite", &["destructive-migration"][..]),
+    ] {
+        let Some(r) = review(file, dialect) else {
+            continue;
+        };
+        for rule in rules {
+            let (all, full) = explained(&r, rule);
+            assert!(all > 1, "{file}: {rule} fired {all} time(s)");
+            assert_eq!(
+                full, 1,
+                "{file}: {rule} explained {full} times in {all} findings"
+            );
+        }
+    }
+}
+
+/// The CONCURRENTLY advice of a migration that builds indexes on several live pagila tables is
+/// given once, not per table.
+#[test]
+fn pagila_migration_gives_the_concurrently_advice_once() {
+    let migration = "SET lock_timeout = '2s';\n\
+                     CREATE INDEX ON rental (staff_id);\n\
+                     CREATE INDEX ON inventory (film_id);\n\
+                     CREATE INDEX ON film_category (category_id);\n";
+    let Some(r) = review_with(PAGILA, "postgres", Some(migration)) else {
+        return;
+    };
+    let builds: Vec<&Value> = r["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["rule"] == "blocking-index-build")
+        .collect();
+    assert_eq!(builds.len(), 3);
+    let advice = builds
+        .iter()
+        .filter(|f| {
+            f["fix"]
+                .as_str()
+                .unwrap_or("")
+                .contains("cannot run inside a transaction block")
+        })
+        .count();
+    assert_eq!(advice, 1, "{builds:?}");
+    assert_eq!(explained(&r, "blocking-index-build"), (3, 1));
 }

@@ -2028,7 +2028,12 @@ impl Reviewer {
                 }
             }
         }
-        say_once(&mut findings);
+        let names: HashSet<String> = catalog
+            .tables
+            .iter()
+            .map(|t| t.name.short.to_lowercase())
+            .collect();
+        say_once(&mut findings, &names);
         if left_out > 0 {
             notes.push(format!(
                 "{left_out} design finding(s) on tables the migration does not touch were left out; review \
@@ -2112,8 +2117,9 @@ impl Reviewer {
 
 /// A remark that applies to many tables, said once: after the first finding of a rule, a fix comment
 /// line already given by an earlier finding of that rule is left out, and so is an explanation (the
-/// message after its first ": ") that an earlier finding of the rule gave word for word.
-fn say_once(findings: &mut [Finding]) {
+/// message after its first ": ") that an earlier finding of the rule gave with only the table and
+/// column names and the numbers different (`tables`: lower-case unqualified names of every table in the catalog).
+fn say_once(findings: &mut [Finding], tables: &HashSet<String>) {
     /// Shorter repeats are kept: they cost less than the pointer.
     const MIN_REPEAT: usize = 60;
     let mut comments: HashSet<(String, String)> = HashSet::new();
@@ -2134,13 +2140,51 @@ fn say_once(findings: &mut [Finding]) {
         if !kept.is_empty() {
             f.fix = kept.join("\n");
         }
-        if let Some((head, why)) = f.message.split_once(": ")
-            && why.len() >= MIN_REPEAT
-            && !reasons.insert((f.rule.clone(), why.to_string()))
-        {
-            f.message = format!("{head} (why: see the first {} finding).", f.rule);
+        // The list of further columns that the per-table merge appended is kept, not compared.
+        const MORE: &str = " The same holds for ";
+        if let Some((head, rest)) = f.message.split_once(": ") {
+            let (why, more) = match rest.split_once(MORE) {
+                Some((why, more)) => (why, Some(more)),
+                None => (rest, None),
+            };
+            if why.len() >= MIN_REPEAT
+                && !reasons.insert((f.rule.clone(), without_names(why, tables, &f.columns)))
+            {
+                let more = more.map(|m| format!("{MORE}{m}")).unwrap_or_default();
+                f.message = format!("{head} (why: see the first {} finding).{more}", f.rule);
+            }
         }
     }
+}
+
+/// The text with every number and every word that names a table of the catalog or one of `columns`
+/// replaced by `*` (words: runs of letters, digits, `_` and `$`; compared without case). Linear in the
+/// text.
+fn without_names(text: &str, tables: &HashSet<String>, columns: &[String]) -> String {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    let columns: HashSet<String> = columns.iter().map(|c| c.to_lowercase()).collect();
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        let lower = word.to_lowercase();
+        let named = tables.contains(&lower) || columns.contains(&lower);
+        if !word.is_empty() && (named || word.chars().all(|c| c.is_ascii_digit())) {
+            out.push('*');
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for c in text.chars() {
+        if is_word(c) {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
 }
 
 pub fn missing_pk_advice(ctx: &Ctx, t: &Table) -> (String, String) {

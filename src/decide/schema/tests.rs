@@ -642,6 +642,40 @@ fn queries_with_no_leading_column_in_common_keep_separate_indexes() {
     );
 }
 
+// --- a remark said once ------------------------------------------------------------------------
+
+#[test]
+fn a_remark_about_many_tables_is_explained_once() {
+    // A reset script (a dump's DROP TABLE IF EXISTS preamble) and int keys on every table: the
+    // explanation differs only by the table's name, so it is given once per rule.
+    let tables = ["album", "artist", "genre", "track"];
+    let mut ddl: String = tables
+        .iter()
+        .map(|t| format!("DROP TABLE IF EXISTS {t};\n"))
+        .collect();
+    for t in tables {
+        ddl.push_str(&format!(
+            "CREATE TABLE {t} ({t}_id int PRIMARY KEY, name varchar({}));\n",
+            t.len() * 10
+        ));
+    }
+    let out = pg(&ddl);
+    for rule in ["destructive-migration", "int-primary-key", "varchar-length"] {
+        let v = with(&out, rule);
+        assert_eq!(v.len(), tables.len(), "{rule}: {out}");
+        let explained = v
+            .iter()
+            .filter(|f| !f.message.contains("(why: see the first"))
+            .count();
+        assert_eq!(explained, 1, "{rule} explained once: {out}");
+        assert!(!v[0].message.contains("(why: see the first"));
+        // Each pointer still names its own table.
+        for (f, t) in v.iter().zip(tables) {
+            assert!(f.message.contains(t), "{}", f.message);
+        }
+    }
+}
+
 // --- redundant-index --------------------------------------------------------------------------
 
 #[test]
