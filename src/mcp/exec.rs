@@ -168,6 +168,25 @@ impl Executor {
     }
 }
 
+impl Executor {
+    /// Run `work` on the calling thread, for calls cheaper than the hop to the pool (a bounded
+    /// search, a lookup). It is admitted against the same cap as [`Self::run`] (busy past it) and
+    /// runs under the same deadline and a cancel flag, but takes no worker slot and cannot be
+    /// withdrawn once started: it is over before anything could cancel it.
+    pub fn run_inline<T>(&self, work: impl FnOnce() -> T) -> Result<T, ExecError> {
+        let _ticket = self.admit().ok_or(ExecError::Busy {
+            limit: self.max_queued,
+        })?;
+        let cancel = Cancel::new();
+        Ok(budget::with_call_limits(
+            Instant::now(),
+            self.timeout,
+            &cancel,
+            work,
+        ))
+    }
+}
+
 impl Default for Executor {
     fn default() -> Self {
         Self::for_machine()
@@ -270,6 +289,42 @@ mod tests {
         assert_eq!(first.await.expect("joined"), Ok(()));
         // The place is given back once the call returns.
         assert_eq!(busy_exec.run(never(), || 1).await, Ok(1));
+    }
+
+    #[tokio::test]
+    async fn an_inline_call_does_not_wait_for_a_busy_worker_but_counts_against_the_cap() {
+        // One worker, two places: a heavy call holds the worker.
+        let exec = Executor::new(1, 2, Duration::from_secs(600));
+        let (release_tx, release_rx) = mpsc::channel::<()>();
+        let (started_tx, started_rx) = tokio::sync::oneshot::channel();
+        let heavy_exec = exec.clone();
+        let heavy = tokio::spawn(async move {
+            heavy_exec
+                .run(never(), move || {
+                    let _ = started_tx.send(());
+                    let _ = release_rx.recv();
+                })
+                .await
+        });
+        started_rx.await.expect("the heavy call started");
+        // A cheap call is served beside it, on this thread, under the call limits.
+        assert_eq!(
+            exec.run_inline(|| Budget::unlimited().spend(1).map(|()| 6 * 7)),
+            Ok(Ok(42))
+        );
+        // With both places taken, an inline call is busy too.
+        let (hold_tx, hold_rx) = mpsc::channel::<()>();
+        let waiting_exec = exec.clone();
+        let waiting =
+            tokio::spawn(async move { waiting_exec.run(never(), move || hold_rx.recv()).await });
+        while exec.admitted.load(Ordering::Acquire) < 2 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(exec.run_inline(|| ()), Err(ExecError::Busy { limit: 2 }));
+        release_tx.send(()).expect("release");
+        hold_tx.send(()).expect("release");
+        assert_eq!(heavy.await.expect("joined"), Ok(()));
+        assert_eq!(waiting.await.expect("joined"), Ok(Ok(())));
     }
 
     #[test]

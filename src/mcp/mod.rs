@@ -212,14 +212,20 @@ impl ServerHandler for BackendEngineeringServer {
         let started = std::time::Instant::now();
         let inner = self.inner.clone();
         let arguments = request.arguments.unwrap_or_default();
-        // Off the protocol loop, with the call's deadline; a cancel from the client stops it.
-        let outcome = self
-            .inner
-            .exec
-            .run(context.ct.clone().cancelled_owned(), move || {
-                inner.tools[index].call(&inner.context, arguments)
-            })
-            .await;
+        // Cheap calls on this thread; the rest off the protocol loop, with the call's deadline and a
+        // cancel from the client that stops it. Both count against the executor's cap.
+        let outcome = if inner.tools[index].runs_inline(&inner.context) {
+            self.inner
+                .exec
+                .run_inline(|| inner.tools[index].call(&inner.context, arguments))
+        } else {
+            self.inner
+                .exec
+                .run(context.ct.clone().cancelled_owned(), move || {
+                    inner.tools[index].call(&inner.context, arguments)
+                })
+                .await
+        };
         let result = match outcome {
             Ok(result) => result,
             Err(exec::ExecError::Busy { limit }) => {

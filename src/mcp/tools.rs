@@ -28,6 +28,7 @@ pub struct ToolEntry {
     /// The MCP definition served by `tools/list`.
     pub tool: Tool,
     handler: Handler,
+    inline: fn(&Context) -> bool,
 }
 
 impl ToolEntry {
@@ -35,6 +36,27 @@ impl ToolEntry {
     pub fn call(&self, context: &Context, arguments: JsonObject) -> CallToolResult {
         (self.handler)(context, arguments)
     }
+
+    /// Whether a call may run on the caller's thread now: its cost is bounded by the request limits
+    /// to well under a millisecond (less than the hop to the blocking pool), and nothing it needs is
+    /// still being built. Every other call goes to the pool.
+    pub fn runs_inline(&self, context: &Context) -> bool {
+        (self.inline)(context)
+    }
+
+    /// Mark the tool as cheap whenever `when` holds.
+    fn inline_when(mut self, when: fn(&Context) -> bool) -> Self {
+        self.inline = when;
+        self
+    }
+}
+
+fn never(_: &Context) -> bool {
+    false
+}
+
+fn always(_: &Context) -> bool {
+    true
 }
 
 /// A tool result carrying `structuredContent` and a human-readable text block. With `prune`, the
@@ -157,7 +179,11 @@ where
             Err(e) => error(format!("{name}: {e}")),
         }
     });
-    ToolEntry { tool, handler }
+    ToolEntry {
+        tool,
+        handler,
+        inline: never,
+    }
 }
 
 /// How a decision tool's structured result is shaped.
@@ -256,7 +282,9 @@ pub fn registry() -> Vec<ToolEntry> {
                     (out, text)
                 })
             },
-        ),
+        )
+        // A copy of embedded text.
+        .inline_when(always),
         entry(
             "search_references",
             "Search the backend-engineering references",
@@ -273,7 +301,10 @@ pub fn registry() -> Vec<ToolEntry> {
                         (out, text)
                     })
             },
-        ),
+        )
+        // Tens of microseconds (a query of at most 1,000 characters, at most 10 hits), once the
+        // index exists; the first calls, which may wait for its build, go to the pool.
+        .inline_when(|ctx| ctx.index.is_built()),
         entry(
             "read_reference",
             "Read a backend-engineering reference",
@@ -286,7 +317,9 @@ pub fn registry() -> Vec<ToolEntry> {
                     (out, text)
                 })
             },
-        ),
+        )
+        // A lookup and a copy of one embedded document at most.
+        .inline_when(always),
     ];
     tools.extend(decision_tools());
     tools

@@ -208,6 +208,11 @@ impl SharedIndex {
         shared
     }
 
+    /// Whether the index has been built (or failed to build): [`Self::get`] will not wait.
+    pub fn is_built(&self) -> bool {
+        self.cell.get().is_some()
+    }
+
     /// The index, waiting for (or doing) the build.
     pub fn get(&self) -> Result<&SearchIndex, SearchError> {
         self.cell
