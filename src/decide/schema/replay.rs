@@ -1762,6 +1762,21 @@ impl Reviewer {
                 need.retain(|c| t.column(c).is_some());
             }
         }
+        // Join columns that hold a whole unique key are looked up through that key on the inner side
+        // of a join; an index for the filters needs nothing after them.
+        if !need.eq.is_empty()
+            && t.indexes.iter().any(|i| {
+                i.unique
+                    && !i.partial
+                    && i.method == Method::BTree
+                    && !i.cols.is_empty()
+                    && i.cols
+                        .iter()
+                        .all(|c| c.as_ref().is_some_and(|c| need.join.contains(c)))
+            })
+        {
+            need.join.clear();
+        }
         if need.is_empty() {
             return;
         }
@@ -1817,6 +1832,22 @@ impl Reviewer {
     }
 
     fn plan_finding(&mut self, cols: &[String], members: &[&Uncovered]) {
+        // The finding is told from the first query the index serves fully (the first query when it
+        // serves none fully); the others follow in query order.
+        let head = members
+            .iter()
+            .position(|m| serves(cols, &m.need).0)
+            .unwrap_or(0);
+        let mut ordered: Vec<&Uncovered> = Vec::with_capacity(members.len());
+        ordered.extend(members.get(head).copied());
+        ordered.extend(
+            members
+                .iter()
+                .enumerate()
+                .filter(|&(n, _)| n != head)
+                .map(|(_, m)| *m),
+        );
+        let members = ordered.as_slice();
         let Some(first) = members.first() else { return };
         let Some(t) = self.catalog.get(&first.table_key) else {
             return;

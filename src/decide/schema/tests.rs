@@ -580,8 +580,10 @@ fn queries_on_one_table_get_one_index_equality_columns_first() {
         f.message
             .contains("its own index (customer_id, created_at)")
     );
-    // The other table keeps its own plan.
-    assert_eq!(plans(&out, "customers").len(), 1);
+    // The other table keeps its own plan: its filter, not the primary key it is joined on.
+    let c = plans(&out, "customers");
+    assert_eq!(c.len(), 1, "{out}");
+    assert_eq!(c[0].columns, vec!["email"]);
 }
 
 #[test]
@@ -594,6 +596,10 @@ fn the_merged_index_replaces_an_existing_prefix_instead_of_standing_beside_it() 
     // Queries 1 and 4 are served by the existing index; 2 and 3 share one new index.
     assert_eq!(f.columns, vec!["customer_id", "status", "created_at"]);
     assert_eq!(f.severity, Severity::Low);
+    // Told from query 3, which it serves fully; query 2 follows, served by its leading column.
+    assert_eq!(f.query, Some(3));
+    assert!(f.message.starts_with("Query 3 on orders"), "{}", f.message);
+    assert!(f.message.contains("Query 2 (filters on customer_id (equality), sorts by created_at) is served by its leading column(s) customer_id only"));
     assert_eq!(
         f.fix
             .matches("DROP INDEX CONCURRENTLY idx_orders_customer;")
