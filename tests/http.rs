@@ -173,3 +173,49 @@ fn listening_off_loopback_without_auth_is_refused() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("without authentication"), "{stderr}");
 }
+
+#[tokio::test]
+async fn log_messages_reach_a_session_client_on_its_get_stream() {
+    // rmcp 3.11's session router sends responses, progress and cancellations on the request's own
+    // stream and every other notification, log messages among them, on the session's GET stream.
+    use common::http::{open_session, post};
+    let server = Server::start(&["--rate-limit", "off"], &[]);
+    let http = reqwest::Client::new();
+    let session = open_session(&http, &server.url).await;
+    let mut stream = http
+        .get(&server.url)
+        .header("accept", "text/event-stream")
+        .header("mcp-session-id", &session)
+        .header("mcp-protocol-version", "2025-11-25")
+        .send()
+        .await
+        .expect("GET stream");
+    assert_eq!(stream.status(), 200);
+    let call = br#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"search_references","arguments":{"query":"retry budget"}}}"#;
+    let set = post(
+        &http,
+        &server.url,
+        Some(&session),
+        br#"{"jsonrpc":"2.0","id":2,"method":"logging/setLevel","params":{"level":"debug"}}"#
+            .to_vec(),
+    )
+    .await;
+    assert_eq!(set.status, 200, "{}", set.body);
+    let reply = post(&http, &server.url, Some(&session), call.to_vec()).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let mut seen = String::new();
+    let found = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        while let Some(chunk) = stream.chunk().await.expect("a chunk") {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+            if seen.contains("notifications/message") && seen.contains("search_references") {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(found, Ok(true), "no log message on the GET stream: {seen}");
+    assert!(seen.contains("\"level\":\"debug\""), "{seen}");
+    drop(stream);
+    assert!(server.terminate().success());
+}
