@@ -259,9 +259,9 @@ fn rpc_error(code: i64, message: String) -> Response {
 }
 
 /// An error the [`rpc`] gate answers, as JSON.
-fn answer(rejection: &Rejection) -> Response {
+fn answer(rejection: &Rejection, status: StatusCode) -> Response {
     (
-        rpc::status_of(rejection),
+        status,
         [(header::CONTENT_TYPE, "application/json")],
         rejection.to_line(),
     )
@@ -380,7 +380,7 @@ pub async fn track(State(state): State<Arc<AppState>>, request: Request, next: N
     let response = match rpc::gate(&bytes, in_session) {
         // rmcp answers a body that is no JSON-RPC message with 415 although the media type was
         // right; the gate answers those (and the rest of bad input) as stdio does, with the id.
-        Gate::Answer(rejection) if json_body => answer(&rejection),
+        Gate::Answer(rejection, status) if json_body => answer(&rejection, status),
         Gate::Accept if json_body => StatusCode::ACCEPTED.into_response(),
         Gate::Swap { body, swap } if json_body => {
             let response = next.run(Request::from_parts(parts, Body::from(body))).await;

@@ -6,6 +6,10 @@
 //! - a known method with params it cannot take gets -32602 with the reason, an unknown method -32601
 //!   naming the methods served (rmcp says only the bare method name, as -32601, for both);
 //! - `initialize` inside a session that already has one is refused (rmcp would answer it again);
+//! - in the 2026-07-28 revision (`_meta` carries `io.modelcontextprotocol/protocolVersion`) an unknown
+//!   method is HTTP 404, and the methods that revision removed (`initialize`, `ping`,
+//!   `logging/setLevel`, `resources/subscribe`, `resources/unsubscribe`) are left to rmcp, which
+//!   answers them 404 -32601 as the revision asks;
 //! - an id rmcp cannot hold as it was written (`18446744073709551616`, `1e300`, `-0`, a string with
 //!   escapes) is swapped for a token on the way in and put back byte for byte on the way out.
 //!
@@ -15,12 +19,13 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::body::Bytes;
+use axum::http::StatusCode;
 use memchr::memmem;
 use rmcp::RoleServer;
 use rmcp::model::{ClientRequest, JsonRpcMessage, RequestId};
 use rmcp::service::RxJsonRpcMessage;
 use serde::Deserialize as _;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::mcp::jsonrpc::{self, Decoded, Framing, RawId, Rejection, code};
 
@@ -31,8 +36,8 @@ pub enum Gate {
     Pass,
     /// Hand rmcp `body` instead, and put the client's id back in the reply with `swap`.
     Swap { body: Bytes, swap: IdSwap },
-    /// Answer with this error; rmcp never sees the body.
-    Answer(Rejection),
+    /// Answer with this error and HTTP status; rmcp never sees the body.
+    Answer(Rejection, StatusCode),
     /// A notification that cannot be read: accepted (202) and dropped, as JSON-RPC asks.
     Accept,
 }
@@ -87,25 +92,51 @@ fn needs_swap(raw: &RawId) -> bool {
     }
 }
 
-/// The HTTP status of an error answered here: the body was not a usable request (400), or it was a
-/// request and the error is its reply (200).
-pub fn status_of(rejection: &Rejection) -> axum::http::StatusCode {
+/// Methods the 2026-07-28 revision removed; rmcp answers them in that revision.
+const REMOVED_IN_2026: &[&str] = &[
+    "initialize",
+    "ping",
+    "logging/setLevel",
+    "resources/subscribe",
+    "resources/unsubscribe",
+];
+
+/// Whether a request is of the 2026-07-28 revision: its `_meta` names a protocol version.
+fn is_2026(message: &Map<String, Value>) -> bool {
+    message
+        .get("params")
+        .and_then(|p| p.get("_meta"))
+        .and_then(|m| m.get("io.modelcontextprotocol/protocolVersion"))
+        .is_some()
+}
+
+/// The HTTP status of an error answered here: the body was not a usable request (400); it was a
+/// request of the 2026-07-28 revision for a method not served (404, as that revision asks); or it
+/// was a request and the error is its reply (200).
+fn status_of(rejection: &Rejection, revision_2026: bool) -> StatusCode {
     match rejection.code {
-        code::PARSE_ERROR | code::INVALID_REQUEST => axum::http::StatusCode::BAD_REQUEST,
-        _ => axum::http::StatusCode::OK,
+        code::PARSE_ERROR | code::INVALID_REQUEST => StatusCode::BAD_REQUEST,
+        code::METHOD_NOT_FOUND if revision_2026 => StatusCode::NOT_FOUND,
+        _ => StatusCode::OK,
     }
+}
+
+/// An answer for a body that is not a usable request, or for a 2025-era request.
+fn answer(rejection: Rejection) -> Gate {
+    let status = status_of(&rejection, false);
+    Gate::Answer(rejection, status)
 }
 
 /// Read one POST body. `in_session`: the request names a 2025-era session (which is initialized).
 pub fn gate(body: &[u8], in_session: bool) -> Gate {
     match jsonrpc::decode_framed(body, Framing::BODY) {
-        Decoded::Blank => Gate::Answer(Rejection {
+        Decoded::Blank => answer(Rejection {
             id: None,
             code: code::PARSE_ERROR,
             message: "Parse error: the body is empty; send one JSON-RPC 2.0 message per POST"
                 .into(),
         }),
-        Decoded::Reject(rejection) => Gate::Answer(rejection),
+        Decoded::Reject(rejection) => answer(rejection),
         Decoded::Drop(reason) => {
             tracing::debug!(reason, "dropped a malformed notification");
             Gate::Accept
@@ -116,16 +147,18 @@ pub fn gate(body: &[u8], in_session: bool) -> Gate {
             method,
             mut message,
         } => {
+            let revision_2026 = is_2026(&message);
             if method == "initialize" && in_session {
-                return Gate::Answer(Rejection {
+                return answer(Rejection {
                     id: Some(id),
                     code: code::INVALID_REQUEST,
                     message: "Invalid Request: this session is already initialized; send initialize without Mcp-Session-Id to open a new one".into(),
                 });
             }
             if let Some(rejection) = jsonrpc::refuse_before_echo(&id, &method, &message) {
-                return Gate::Answer(rejection);
+                return answer(rejection);
             }
+            let left_to_rmcp = revision_2026 && REMOVED_IN_2026.contains(&method.as_str());
             let swap = needs_swap(&id).then(|| IdSwap::new(id.clone()));
             let stand_in = match &swap {
                 Some(swap) => Value::String(swap.token.trim_matches('"').to_string()),
@@ -135,31 +168,19 @@ pub fn gate(body: &[u8], in_session: bool) -> Gate {
             let message = Value::Object(message);
             match RxJsonRpcMessage::<RoleServer>::deserialize(&message) {
                 Ok(JsonRpcMessage::Request(request))
-                    if matches!(request.request, ClientRequest::CustomRequest(_)) =>
+                    if matches!(request.request, ClientRequest::CustomRequest(_))
+                        && !left_to_rmcp =>
                 {
                     let Value::Object(message) = message else {
                         return Gate::Pass;
                     };
-                    Gate::Answer(jsonrpc::unrecognised(id, &method, &message))
+                    let rejection = jsonrpc::unrecognised(id, &method, &message);
+                    let status = status_of(&rejection, revision_2026);
+                    Gate::Answer(rejection, status)
                 }
-                Ok(_) => match swap {
-                    None => Gate::Pass,
-                    Some(swap) => match serde_json::to_vec(&message) {
-                        Ok(body) => Gate::Swap {
-                            body: Bytes::from(body),
-                            swap,
-                        },
-                        Err(e) => Gate::Answer(Rejection {
-                            id: Some(id),
-                            code: code::INVALID_REQUEST,
-                            message: format!(
-                                "Invalid Request: {}",
-                                jsonrpc::shorten_quotes(&e.to_string())
-                            ),
-                        }),
-                    },
-                },
-                Err(e) => Gate::Answer(Rejection {
+                Ok(_) => pass(&message, swap, id),
+                Err(_) if left_to_rmcp => pass(&message, swap, id),
+                Err(e) => answer(Rejection {
                     id: Some(id),
                     code: code::INVALID_REQUEST,
                     message: format!(
@@ -172,13 +193,43 @@ pub fn gate(body: &[u8], in_session: bool) -> Gate {
     }
 }
 
+/// Hand the request to rmcp: as it came, or with the token in place of the client's id.
+fn pass(message: &Value, swap: Option<IdSwap>, id: RawId) -> Gate {
+    match swap {
+        None => Gate::Pass,
+        Some(swap) => swapped(message, swap, id),
+    }
+}
+
+/// The body rmcp gets with the token in place of the client's id.
+fn swapped(message: &Value, swap: IdSwap, id: RawId) -> Gate {
+    match serde_json::to_vec(message) {
+        Ok(body) => Gate::Swap {
+            body: Bytes::from(body),
+            swap,
+        },
+        Err(e) => answer(Rejection {
+            id: Some(id),
+            code: code::INVALID_REQUEST,
+            message: format!(
+                "Invalid Request: {}",
+                jsonrpc::shorten_quotes(&e.to_string())
+            ),
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn answer(body: &[u8]) -> Rejection {
+        answered(body).0
+    }
+
+    fn answered(body: &[u8]) -> (Rejection, StatusCode) {
         match gate(body, true) {
-            Gate::Answer(rejection) => rejection,
+            Gate::Answer(rejection, status) => (rejection, status),
             other => panic!("expected an answer, got {other:?}"),
         }
     }
@@ -238,9 +289,39 @@ mod tests {
             (r.code, r.id.as_ref().map(RawId::as_str)),
             (code::PARSE_ERROR, Some("7"))
         );
-        let r = answer(b"  ");
+        let (r, status) = answered(b"  ");
         assert_eq!((r.code, r.id.is_none()), (code::PARSE_ERROR, true));
-        assert_eq!(status_of(&r), axum::http::StatusCode::BAD_REQUEST);
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+    }
+
+    const META_2026: &str = r#""_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}"#;
+
+    #[test]
+    fn the_2026_revision_gets_404_for_unknown_methods_and_rmcp_answers_removed_ones() {
+        let unknown = format!(
+            r#"{{"jsonrpc":"2.0","id":601,"method":"unknown/method","params":{{{META_2026}}}}}"#
+        );
+        let (r, status) = answered(unknown.as_bytes());
+        assert_eq!(
+            (r.code, status),
+            (code::METHOD_NOT_FOUND, StatusCode::NOT_FOUND)
+        );
+        let (_, status) = answered(br#"{"jsonrpc":"2.0","id":9,"method":"no/such"}"#);
+        assert_eq!(status, StatusCode::OK, "2025-era errors stay in-band");
+        for method in REMOVED_IN_2026 {
+            let body = format!(
+                r#"{{"jsonrpc":"2.0","id":500,"method":"{method}","params":{{{META_2026}}}}}"#
+            );
+            assert!(
+                matches!(gate(body.as_bytes(), false), Gate::Pass),
+                "{method}"
+            );
+        }
+        let bad = format!(
+            r#"{{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{{"arguments":[],{META_2026}}}}}"#
+        );
+        let (r, status) = answered(bad.as_bytes());
+        assert_eq!((r.code, status), (code::INVALID_PARAMS, StatusCode::OK));
     }
 
     #[test]

@@ -24,15 +24,20 @@ fn resource(doc: &Document, description: String, priority: f32) -> Resource {
         )
 }
 
-/// Every resource, SKILL.md first.
+/// Every resource, SKILL.md first. SKILL.md is named and described by its frontmatter, as SEP-2640
+/// asks of a skill's SKILL.md resource.
 pub fn list(skill: &Skill) -> Vec<Resource> {
-    let mut out = vec![resource(
-        &skill.skill_md,
-        "The backend-engineering skill: principles, the eight common tasks and their decision rules, \
-         anti-patterns, and when to load each reference."
+    let description = skill.frontmatter.scalar("description").map_or_else(
+        || "The backend-engineering skill: principles, the eight common tasks and their decision rules, \
+            anti-patterns, and when to load each reference."
             .to_string(),
-        1.0,
-    )];
+        str::to_string,
+    );
+    let mut skill_md = resource(&skill.skill_md, description, 1.0);
+    if let Some(name) = skill.frontmatter.scalar("name") {
+        skill_md.name = name.to_string();
+    }
+    let mut out = vec![skill_md];
     out.push(resource(
         &skill.skill_md_zh,
         "backend-engineering 技能的中文版：与 SKILL.md 相同的原则、八类常见任务及其决策规则、反模式和参考文档索引。\
