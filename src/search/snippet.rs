@@ -81,22 +81,27 @@ impl Weights {
         vocabulary: &Vocabulary,
         terms: impl IntoIterator<Item = (&'a str, u64)>,
     ) -> Self {
-        let mut weights: Vec<(u32, f32)> = Vec::new();
-        for (text, doc_freq) in terms {
-            if doc_freq == 0 {
-                continue;
-            }
-            if let Some(id) = vocabulary.get(text)
-                && !weights.iter().any(|&(known, _)| known == id)
-            {
-                weights.push((id, 1.0 / (1.0 + doc_freq as f32)));
-            }
-        }
+        let mut weights: Vec<(u32, f32)> = terms
+            .into_iter()
+            .filter(|&(_, doc_freq)| doc_freq > 0)
+            .filter_map(|(text, doc_freq)| {
+                vocabulary
+                    .get(text)
+                    .map(|id| (id, 1.0 / (1.0 + doc_freq as f32)))
+            })
+            .collect();
+        // Sorted by term, one entry a term (the first, as a query names a term once per weight):
+        // n log n in the query's terms, and a lookup per body token is a binary search.
+        weights.sort_by_key(|&(id, _)| id);
+        weights.dedup_by_key(|&mut (id, _)| id);
         Self(weights)
     }
 
     fn of(&self, term: u32) -> Option<f32> {
-        self.0.iter().find(|&&(id, _)| id == term).map(|&(_, w)| w)
+        self.0
+            .binary_search_by_key(&term, |&(id, _)| id)
+            .ok()
+            .map(|at| self.0[at].1)
     }
 }
 
