@@ -28,21 +28,8 @@ const REAL: &str = include_str!("../tests/retrieval/real_questions.tsv");
 const WRITTEN: &str = include_str!("../tests/retrieval/written_questions.tsv");
 const OFF_TOPIC: &str = include_str!("../tests/retrieval/off_topic.tsv");
 const CHINESE: &str = include_str!("../tests/retrieval_zh/questions.tsv");
-/// The questions `scripts/http-load.lua` rotates through.
-const LOAD: &[&str] = &[
-    "connection pool sizing",
-    "idempotency key for payments",
-    "zero downtime migration add column",
-    "rate limiting token bucket",
-    "circuit breaker timeout retries",
-    "cursor pagination",
-    "read replica lag",
-    "slo error budget burn rate",
-    "jwt validation audience",
-    "outbox pattern",
-    "n+1 queries",
-    "cache stampede",
-];
+/// The questions `scripts/http-load.lua` rotates through, one a line.
+const LOAD: &str = include_str!("../scripts/load-questions.txt");
 const REFERENCES: &[&str] = &[
     "api-design.md",
     "failure-patterns.md",
@@ -75,7 +62,7 @@ fn questions() -> Vec<String> {
             .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
             .filter_map(|l| l.split('\t').nth(2).map(str::to_string)),
     );
-    out.extend(LOAD.iter().map(|q| q.to_string()));
+    out.extend(LOAD.lines().map(str::to_string));
     out
 }
 
@@ -201,7 +188,7 @@ fn main() {
             let seconds: f64 = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(5.0);
             println!("load average before: {}", load_average());
             let load: Vec<Value> = LOAD
-                .iter()
+                .lines()
                 .map(|q| json!({"query": q, "limit": 3}))
                 .collect();
             let (n, cpu, wall) = measure(&context, &tool, &load, seconds);
@@ -229,7 +216,7 @@ fn main() {
             let context = std::sync::Arc::new((context, tool));
             let executor = Executor::for_machine();
             let load: Vec<Value> = LOAD
-                .iter()
+                .lines()
                 .map(|q| json!({"query": q, "limit": 3}))
                 .collect();
             println!("load average before: {}", load_average());

@@ -4,20 +4,14 @@
 --
 --   wrk -t1 -c16 -d10s --latency -s scripts/http-load.lua http://127.0.0.1:8765/mcp
 
-local queries = {
-  "connection pool sizing",
-  "idempotency key for payments",
-  "zero downtime migration add column",
-  "rate limiting token bucket",
-  "circuit breaker timeout retries",
-  "cursor pagination",
-  "read replica lag",
-  "slo error budget burn rate",
-  "jwt validation audience",
-  "outbox pattern",
-  "n+1 queries",
-  "cache stampede",
-}
+-- The questions, one a line, shared with examples/search_probe.rs (next to this script).
+local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+local queries = {}
+for line in io.lines(here .. "load-questions.txt") do
+  if line ~= "" then
+    table.insert(queries, line)
+  end
+end
 
 local bodies = {}
 for i, q in ipairs(queries) do
