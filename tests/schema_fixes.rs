@@ -102,6 +102,12 @@ const NO_ENGINE: &[&str] = &["inline-references-ignored"];
 const PG_INDEX_VALID: &str = "SELECT bool_and(i.indisvalid) AND count(*) > 0 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
      WHERE c.relnamespace = current_schema()::regnamespace";
 
+/// The primary key's column and its type, for `int-primary-key`.
+const PG_KEY_TYPE_PAGE_HITS: &str = "SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod), ',') FROM pg_constraint c \
+     JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey) WHERE c.conrelid = 'page_hits'::regclass AND c.contype = 'p'";
+const PG_KEY_TYPE_ACCOUNTS: &str = "SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod), ',') FROM pg_constraint c \
+     JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey) WHERE c.conrelid = 'accounts'::regclass AND c.contype = 'p'";
+
 fn cases() -> Vec<Case> {
     use Engine::*;
     use Place::*;
@@ -120,14 +126,93 @@ fn cases() -> Vec<Case> {
             ..case("missing-primary-key", Postgres)
         },
         Case {
+            // A live identity key, no foreign key known: widened in place, still ALWAYS identity.
             schema: "CREATE TABLE page_hits (id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY, path text NOT NULL);",
             rows: "INSERT INTO page_hits (path) VALUES ('/'), ('/a');",
             migration: Some(""),
             place: After,
-            checks: &[(
-                "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'page_hits'::regclass AND attname = 'id_new'",
-                "bigint",
-            )],
+            checks: &[
+                (PG_KEY_TYPE_PAGE_HITS, "id bigint"),
+                (
+                    "SELECT attidentity FROM pg_attribute WHERE attrelid = 'page_hits'::regclass AND attname = 'id'",
+                    "a",
+                ),
+                (
+                    "WITH i AS (INSERT INTO page_hits (path) VALUES ('/b') RETURNING id) SELECT id > 2 FROM i",
+                    "t",
+                ),
+                (
+                    "SELECT string_agg(id || path, ',' ORDER BY id) FROM page_hits WHERE path <> '/b'",
+                    "1/,2/a",
+                ),
+            ],
+            ..case("int-primary-key", Postgres)
+        },
+        Case {
+            // A live serial key that another table references (ON DELETE CASCADE): the key is widened,
+            // the sequence keeps feeding it, and the foreign key is back, validated, on the new column.
+            schema: "CREATE TABLE accounts (id serial PRIMARY KEY, name text NOT NULL);\n\
+                     CREATE TABLE invoices (id bigint PRIMARY KEY, account_id integer NOT NULL REFERENCES accounts (id) ON DELETE CASCADE);\n\
+                     CREATE INDEX invoices_account_id_idx ON invoices (account_id);",
+            rows: "INSERT INTO accounts (name) VALUES ('a'), ('b'), ('c'); INSERT INTO invoices VALUES (1, 1), (2, 3);",
+            migration: Some(""),
+            place: After,
+            checks: &[
+                (PG_KEY_TYPE_ACCOUNTS, "id bigint"),
+                (
+                    "WITH i AS (INSERT INTO accounts (name) VALUES ('d') RETURNING id) SELECT id > 3 FROM i",
+                    "t",
+                ),
+                (
+                    "SELECT string_agg(id || name, ',' ORDER BY id) FROM accounts WHERE name <> 'd'",
+                    "1a,2b,3c",
+                ),
+                (
+                    "SELECT string_agg(conname || ' ' || convalidated || ' ' || confdeltype::text || ' ' || (confkey = ARRAY[( \
+                     SELECT attnum FROM pg_attribute WHERE attrelid = 'accounts'::regclass AND attname = 'id')]), ',') \
+                     FROM pg_constraint WHERE contype = 'f' AND confrelid = 'accounts'::regclass AND conrelid = 'invoices'::regclass",
+                    "invoices_account_id_fkey true c true",
+                ),
+                (
+                    "DELETE FROM accounts WHERE id = 1; SELECT count(*) FROM invoices",
+                    "1",
+                ),
+            ],
+            ..case("int-primary-key", Postgres)
+        },
+        Case {
+            // The same in pg_dump's form: sequence OWNED BY, key and foreign key added by ALTER TABLE ONLY,
+            // a named foreign key, and a second table referencing the key.
+            schema: "CREATE TABLE accounts (id integer NOT NULL, name text NOT NULL);\n\
+                     CREATE SEQUENCE accounts_id_seq AS integer START WITH 1 INCREMENT BY 1 NO MINVALUE NO MAXVALUE CACHE 1;\n\
+                     ALTER SEQUENCE accounts_id_seq OWNED BY accounts.id;\n\
+                     ALTER TABLE ONLY accounts ALTER COLUMN id SET DEFAULT nextval('accounts_id_seq'::regclass);\n\
+                     ALTER TABLE ONLY accounts ADD CONSTRAINT accounts_pkey PRIMARY KEY (id);\n\
+                     CREATE TABLE invoices (id bigint NOT NULL, account_id integer NOT NULL);\n\
+                     ALTER TABLE ONLY invoices ADD CONSTRAINT invoices_pkey PRIMARY KEY (id);\n\
+                     ALTER TABLE ONLY invoices ADD CONSTRAINT invoices_account_fk FOREIGN KEY (account_id) REFERENCES accounts(id);\n\
+                     CREATE TABLE notes (id bigint PRIMARY KEY, account_id integer REFERENCES accounts);",
+            rows: "INSERT INTO accounts (name) VALUES ('a'), ('b'), ('c'); INSERT INTO invoices VALUES (1, 1), (2, 3); \
+                   INSERT INTO notes VALUES (1, 2);",
+            migration: Some(""),
+            place: After,
+            checks: &[
+                (PG_KEY_TYPE_ACCOUNTS, "id bigint"),
+                (
+                    "WITH i AS (INSERT INTO accounts (name) VALUES ('d') RETURNING id) SELECT id > 3 FROM i",
+                    "t",
+                ),
+                (
+                    "SELECT string_agg(id || name, ',' ORDER BY id) FROM accounts WHERE name <> 'd'",
+                    "1a,2b,3c",
+                ),
+                (
+                    "SELECT string_agg(conrelid::regclass || ' ' || conname || ' ' || convalidated || ' ' || (confkey = ARRAY[( \
+                     SELECT attnum FROM pg_attribute WHERE attrelid = 'accounts'::regclass AND attname = 'id')]), ',' ORDER BY conname) \
+                     FROM pg_constraint WHERE contype = 'f' AND confrelid = 'accounts'::regclass",
+                    "invoices invoices_account_fk true true,notes notes_account_id_fkey true true",
+                ),
+            ],
             ..case("int-primary-key", Postgres)
         },
         Case {

@@ -86,6 +86,24 @@ pub fn index_from(
     }
 }
 
+/// The clauses after `REFERENCES t (cols)` that a re-created key must keep.
+fn fk_actions(fk: &ForeignKeyConstraint) -> String {
+    let mut s = String::new();
+    if let Some(m) = &fk.match_kind {
+        s.push_str(&format!(" {m}"));
+    }
+    if let Some(a) = &fk.on_delete {
+        s.push_str(&format!(" ON DELETE {a}"));
+    }
+    if let Some(a) = &fk.on_update {
+        s.push_str(&format!(" ON UPDATE {a}"));
+    }
+    if let Some(c) = &fk.characteristics {
+        s.push_str(&format!(" {c}"));
+    }
+    s
+}
+
 pub fn fk_from(ctx: &Ctx, fk: &ForeignKeyConstraint, own: Option<&Ident>, loc: &Loc) -> ForeignKey {
     let cols: Vec<&Ident> = if fk.columns.is_empty() {
         own.into_iter().collect()
@@ -98,8 +116,10 @@ pub fn fk_from(ctx: &Ctx, fk: &ForeignKeyConstraint, own: Option<&Ident>, loc: &
         cols: cols.iter().map(|c| c.value.to_lowercase()).collect(),
         col_display: cols.iter().map(|c| ctx.ident_display(c)).collect(),
         ref_table: rt.display,
+        ref_key: rt.key,
         ref_sql: rt.sql,
         inline: fk.columns.is_empty() && own.is_some(),
+        actions: fk_actions(fk),
         ref_cols: fk
             .referred_columns
             .iter()
@@ -175,6 +195,18 @@ pub fn add_column(ctx: &Ctx, t: &mut Table, def: &ColumnDef, loc: &Loc, fresh: b
         not_null,
         has_default,
         sequence: is_serial(&def.data_type),
+        identity: def.options.iter().find_map(|o| match &o.option {
+            ColumnOption::Generated {
+                generated_as,
+                generation_expr: None,
+                ..
+            } => match generated_as {
+                GeneratedAs::Always => Some("ALWAYS"),
+                GeneratedAs::ByDefault => Some("BY DEFAULT"),
+                GeneratedAs::ExpStored => None,
+            },
+            _ => None,
+        }),
     };
     if fresh {
         t.push_column(col);

@@ -9,6 +9,8 @@ pub struct Column {
     pub has_default: bool,
     /// Fed by a sequence (serial, or a sequence OWNED BY it).
     pub sequence: bool,
+    /// An identity column: `ALWAYS` or `BY DEFAULT`.
+    pub identity: Option<&'static str>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,10 +59,14 @@ pub struct ForeignKey {
     pub cols: Vec<String>,
     pub col_display: Vec<String>,
     pub ref_table: String,
+    /// The referenced table's catalog key.
+    pub ref_key: String,
     pub ref_sql: String,
     pub ref_cols: Vec<String>,
     /// Declared as a column-level `REFERENCES` clause.
     pub inline: bool,
+    /// What follows the referenced columns when the key is declared again (` ON DELETE CASCADE`, ...).
+    pub actions: String,
     pub stmt: usize,
     pub line: Option<u64>,
 }

@@ -14,10 +14,11 @@ use serde::{Deserialize, Serialize};
 use sqlparser::ast::{
     AlterColumnOperation, AlterTable, AlterTableOperation, BinaryLength, BinaryOperator,
     CharacterLength, ColumnDef, ColumnOption, CreateIndex, CreateTable, DataType, ExactNumberInfo,
-    Expr, ForeignKeyConstraint, FromTable, FunctionArg, FunctionArgExpr, FunctionArguments, Ident,
-    IndexColumn, IndexType, JoinConstraint, JoinOperator, ObjectName, ObjectType, OrderByExpr,
-    OrderByKind, Query, RenameTableNameKind, Select, SelectItem, Set, SetExpr, Statement,
-    TableConstraint, TableFactor, TableWithJoins, TimezoneInfo, UpdateTableFromKind, Value,
+    Expr, ForeignKeyConstraint, FromTable, FunctionArg, FunctionArgExpr, FunctionArguments,
+    GeneratedAs, Ident, IndexColumn, IndexType, JoinConstraint, JoinOperator, ObjectName,
+    ObjectType, OrderByExpr, OrderByKind, Query, RenameTableNameKind, Select, SelectItem, Set,
+    SetExpr, Statement, TableConstraint, TableFactor, TableWithJoins, TimezoneInfo,
+    UpdateTableFromKind, Value,
 };
 use sqlparser::dialect::{Dialect, GenericDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::parser::{Parser, ParserError};

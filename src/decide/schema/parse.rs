@@ -55,6 +55,13 @@ pub enum Recognised {
     SequenceOwnedBy { table: ObjectName, column: Ident },
     /// `CREATE SEQUENCE` / `ALTER SEQUENCE` without ownership: nothing for the catalog.
     Sequence,
+    /// `ALTER TABLE t ALTER [COLUMN] c ADD GENERATED {ALWAYS | BY DEFAULT} AS IDENTITY (SEQUENCE NAME ...)`,
+    /// pg_dump's form of an identity column (sqlparser lacks `SEQUENCE NAME`).
+    IdentityAdded {
+        table: ObjectName,
+        column: Ident,
+        always: bool,
+    },
     /// `ALTER TABLE parent ATTACH PARTITION child ...`.
     AttachPartition {
         parent: ObjectName,
@@ -471,6 +478,24 @@ pub fn recognise(head: &[Tok]) -> Option<Recognised> {
     if is(0, "ALTER") && is(1, "TABLE") {
         let i = skip_kw(head, 2, &["IF", "EXISTS", "ONLY"]);
         let (parent, j) = name_at(head, i)?;
+        if head.get(j).is_some_and(|t| t.is("ALTER")) {
+            let k = skip_kw(head, j + 1, &["COLUMN"]);
+            if let Some(Tok::Word { value, quoted }) = head.get(k)
+                && is(k + 1, "ADD")
+                && is(k + 2, "GENERATED")
+            {
+                let column = if *quoted {
+                    Ident::with_quote('"', value.clone())
+                } else {
+                    Ident::new(value.clone())
+                };
+                return Some(Recognised::IdentityAdded {
+                    table: parent,
+                    column,
+                    always: is(k + 3, "ALWAYS"),
+                });
+            }
+        }
         if (head.get(j).is_some_and(|t| t.is("ATTACH"))
             || head.get(j).is_some_and(|t| t.is("DETACH")))
             && head.get(j + 1).is_some_and(|t| t.is("PARTITION"))

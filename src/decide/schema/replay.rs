@@ -1013,6 +1013,13 @@ impl Reviewer {
                     .and_then(|t| t.column_mut(&key))
                 {
                     c.has_default = true;
+                    if let AlterColumnOperation::AddGenerated { generated_as, .. } = op {
+                        // pg_dump's form of an identity column.
+                        c.identity = Some(match generated_as {
+                            Some(GeneratedAs::ByDefault) => "BY DEFAULT",
+                            _ => "ALWAYS",
+                        });
+                    }
                 }
             }
             AlterColumnOperation::DropDefault => {
@@ -1175,6 +1182,7 @@ impl Reviewer {
                 not_null: false,
                 has_default: false,
                 sequence: false,
+                identity: None,
             });
         }
     }
@@ -1442,10 +1450,82 @@ impl Reviewer {
 
     // --- rules on the final catalog -----------------------------------------------------------------
 
+    /// The foreign keys in `fks` (those referencing the key's table) that reference `col` (by name, or by default the primary key).
+    fn live_key_refs(
+        &self,
+        col: &Column,
+        fks: Option<&Vec<(&Table, &ForeignKey)>>,
+    ) -> Vec<rules::int_primary_key::Referencing> {
+        let q = |s: &str| self.ctx.q(s);
+        fks.into_iter()
+            .flatten()
+            .filter(|(_, fk)| match fk.ref_cols.as_slice() {
+                [] => true,
+                [r] => eq_ci(r, &col.display),
+                _ => false,
+            })
+            .filter(|(_, fk)| fk.cols.len() == 1)
+            .map(|(rt, fk)| {
+                let cols: Vec<String> = fk.col_display.iter().map(|c| q(c)).collect();
+                rules::int_primary_key::Referencing {
+                    table_sql: rt.name.sql.clone(),
+                    name: q(&fk.name.clone().unwrap_or_else(|| {
+                        format!("{}_{}_fkey", rt.name.short, fk.col_display.join("_"))
+                    })),
+                    cols: cols.join(", "),
+                    display: format!("{}.{}", rt.name.display, fk.col_display.join(", ")),
+                    actions: fk.actions.clone(),
+                }
+            })
+            .collect()
+    }
+
+    /// Names for the online widening of `t`'s key `col` (PostgreSQL's defaults where the schema gave none).
+    fn live_key<'a>(
+        &self,
+        t: &Table,
+        pk: &Index,
+        col: &Column,
+        refs: &'a [rules::int_primary_key::Referencing],
+    ) -> rules::int_primary_key::LiveKey<'a> {
+        let lit = |s: &str| format!("'{}'", s.replace('\'', "''"));
+        let short = &t.name.short;
+        let c = &col.display;
+        rules::int_primary_key::LiveKey {
+            table_lit: lit(&t.name.sql),
+            pk_name: self
+                .ctx
+                .q(&pk.name.clone().unwrap_or_else(|| format!("{short}_pkey"))),
+            new_col: self.ctx.q(&format!("{c}_new")),
+            old_col: self.ctx.q(&format!("{c}_old")),
+            index: self.ctx.q(&format!("{short}_{c}_new_key")),
+            check: self.ctx.q(&format!("{short}_{c}_new_not_null")),
+            sync: self.ctx.q(&format!("{short}_{c}_new_sync")),
+            col_lit: lit(c),
+            new_col_lit: lit(&format!("{c}_new")),
+            identity: col.identity,
+            sequence: col.sequence,
+            referencing: refs,
+        }
+    }
+
     pub fn catalog_rules(&mut self, budget: &mut Budget) -> Result<(), DecideError> {
         let dialect = self.ctx.dialect;
         // Whether each table has a key, found once (thousands of partitions share one parent).
         let has_pk: Vec<bool> = self.catalog.tables.iter().map(Table::has_pk).collect();
+        // Foreign keys by the table they reference (the int -> bigint swap must re-create them).
+        let mut referencing: HashMap<&str, Vec<(&Table, &ForeignKey)>> = HashMap::new();
+        if dialect == SqlDialect::Postgres {
+            for t in self.catalog.live() {
+                budget.charge(1 + t.fks.len())?;
+                for fk in &t.fks {
+                    referencing
+                        .entry(fk.ref_key.as_str())
+                        .or_default()
+                        .push((t, fk));
+                }
+            }
+        }
         for t in self.catalog.tables.iter().filter(|t| !t.dropped) {
             budget.charge(1 + t.columns().len() + t.indexes.len() + t.fks.len())?;
             // missing-primary-key
@@ -1486,6 +1566,8 @@ impl Reviewer {
                 && let Some(dt) = &col.data_type
                 && matches!(classify(dt, dialect), Ty::Int(n) if n <= 4)
             {
+                let refs = self.live_key_refs(col, referencing.get(t.name.key.as_str()));
+                let live = self.live_key(t, pk, col, &refs);
                 let (m, f) = rules::int_primary_key::advice(
                     &t.name.display,
                     &col.display,
@@ -1494,6 +1576,7 @@ impl Reviewer {
                     &self.ctx.q(&col.display),
                     t.new,
                     dialect,
+                    Some(&live),
                 );
                 self.out.push(
                     pk.stmt,

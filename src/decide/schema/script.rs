@@ -211,6 +211,22 @@ impl Reviewer {
                     c.sequence = true;
                 }
             }
+            Recognised::IdentityAdded {
+                table,
+                column,
+                always,
+            } => {
+                let name = self.ctx.table_name(table);
+                let key = column.value.to_lowercase();
+                if let Some(c) = self
+                    .catalog
+                    .get_mut(&name.key)
+                    .and_then(|t| t.column_mut(&key))
+                {
+                    c.has_default = true;
+                    c.identity = Some(if *always { "ALWAYS" } else { "BY DEFAULT" });
+                }
+            }
             Recognised::Sequence | Recognised::AttachIndex => {}
             Recognised::CreateTable { name } => {
                 let n = self.ctx.table_name(name);
