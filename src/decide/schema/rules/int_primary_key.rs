@@ -124,8 +124,11 @@ fn live_fix(t: &str, c: &str, k: &LiveKey) -> String {
          UPDATE {t} SET {n} = {c} WHERE {c} BETWEEN 1 AND 10000 AND {n} IS NULL;\n\
          -- 4. The future key's index, without blocking writes; outside a transaction (if it fails, DROP INDEX CONCURRENTLY the invalid index and rerun).\n\
          CREATE UNIQUE INDEX CONCURRENTLY {index} ON {t} ({n});\n\
-         -- 5. Prove it is never NULL: NOT VALID is instant; VALIDATE scans under SHARE UPDATE EXCLUSIVE (reads and writes go on).\n\
+         -- 5. Prove it is never NULL: NOT VALID takes ACCESS EXCLUSIVE for milliseconds; VALIDATE scans under SHARE UPDATE EXCLUSIVE (reads and writes go on).\n\
+         BEGIN;\n\
+         SET LOCAL lock_timeout = '2s';\n\
          ALTER TABLE {t} ADD CONSTRAINT {check} CHECK ({n} IS NOT NULL) NOT VALID;\n\
+         COMMIT;\n\
          ALTER TABLE {t} VALIDATE CONSTRAINT {check};\n"
     );
     let refs = k.referencing;
@@ -179,7 +182,8 @@ fn live_fix(t: &str, c: &str, k: &LiveKey) -> String {
         )),
     }
     s.push_str(&format!(
-        "DROP TRIGGER {sync} ON {t};\n\
+        "-- (views bind columns, not names: recreate any view that reads {c} here, or it follows {old_col})\n\
+         DROP TRIGGER {sync} ON {t};\n\
          DROP FUNCTION {sync}();\n\
          ALTER TABLE {t} RENAME COLUMN {c} TO {old_col};\n\
          ALTER TABLE {t} RENAME COLUMN {n} TO {c};\n"
