@@ -18,6 +18,10 @@ fn bin() -> String {
     common::bin_from("ATTACK_BIN")
 }
 
+/// Held by the tests that load the machine (the CPU-tick count of a cancelled call, 2,000 bodies
+/// into an unread log), so that one does not run beside the other and blur the count.
+static HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// What a replayed message must get back.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Expect {
@@ -360,18 +364,6 @@ async fn messages_before_initialize_are_answered_and_the_server_stays_up() {
     assert!(server.terminate().success());
 }
 
-/// A generated schema that takes `review_schema` seconds in a debug build.
-fn heavy_ddl(tables: usize) -> String {
-    (0..tables)
-        .map(|i| {
-            format!(
-                "CREATE TABLE t{i} (id int, a text, b text, c int REFERENCES t{}(id));\n",
-                i.saturating_sub(1)
-            )
-        })
-        .collect()
-}
-
 fn stateless_call(id: u32, name: &str, arguments: serde_json::Value) -> Vec<u8> {
     serde_json::json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
         "params": {"name": name, "arguments": arguments}})
@@ -382,6 +374,7 @@ fn stateless_call(id: u32, name: &str, arguments: serde_json::Value) -> Vec<u8> 
 #[cfg(target_os = "linux")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_call_does_not_make_the_server_deaf_and_a_cancel_or_a_drop_stops_its_work() {
+    let _alone = HEAVY.lock().await;
     let server = HttpServer::start_with(&bin(), &["--rate-limit", "off"], &[], true);
     let pid = server.child.id();
     let http = reqwest::Client::new();
@@ -402,7 +395,7 @@ async fn a_slow_call_does_not_make_the_server_deaf_and_a_cancel_or_a_drop_stops_
     let heavy = stateless_call(
         3,
         "review_schema",
-        serde_json::json!({"ddl": heavy_ddl(6_000)}),
+        serde_json::json!({"ddl": common::heavy_ddl(6_000)}),
     );
 
     // 1. Not deaf: while the heavy call runs, pings and a listing are answered, before it.
@@ -464,7 +457,7 @@ async fn a_slow_call_does_not_make_the_server_deaf_and_a_cancel_or_a_drop_stops_
     let pid = server.child.id();
     let call = |id: u32| {
         let body = serde_json::json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
-            "params": {"name": "review_schema", "arguments": {"ddl": heavy_ddl(6_000)},
+            "params": {"name": "review_schema", "arguments": {"ddl": common::heavy_ddl(6_000)},
                 "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
                     "io.modelcontextprotocol/clientCapabilities": {}}}});
         http.post(&server.url)
@@ -477,7 +470,8 @@ async fn a_slow_call_does_not_make_the_server_deaf_and_a_cancel_or_a_drop_stops_
             .send()
     };
     let dropped = tokio::spawn(call(4));
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Long enough for the body to be in and the call to run (a debug build reviews it for seconds).
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
     dropped.abort();
     let _ = dropped.await;
     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -514,6 +508,7 @@ where
 
 #[tokio::test]
 async fn a_log_pipe_nobody_reads_does_not_freeze_the_server() {
+    let _alone = HEAVY.lock().await;
     // Debug logging, every request logged, stderr a 64 KiB pipe nobody reads: 2,000 bad bodies
     // and 200 good calls must all be answered.
     let server = HttpServer::start_with(

@@ -214,18 +214,6 @@ impl Live {
     }
 }
 
-/// A generated schema that takes `review_schema` seconds in a debug build.
-fn heavy_ddl(tables: usize) -> String {
-    (0..tables)
-        .map(|i| {
-            format!(
-                "CREATE TABLE t{i} (id int, a text, b text, c int REFERENCES t{}(id));\n",
-                i.saturating_sub(1)
-            )
-        })
-        .collect()
-}
-
 fn review_call(id: &str, ddl: &str) -> String {
     serde_json::json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
         "params": {"name": "review_schema", "arguments": {"ddl": ddl}}})
@@ -235,7 +223,7 @@ fn review_call(id: &str, ddl: &str) -> String {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_slow_call_does_not_make_the_server_deaf_and_a_cancel_stops_its_work() {
-    let ddl = heavy_ddl(6_000);
+    let ddl = common::heavy_ddl(6_000);
     let mut server = Live::start(&[]);
     // Build the search index first, so its thread adds nothing to the CPU counts below.
     server.send(r#"{"jsonrpc":"2.0","id":"warm","method":"tools/call","params":{"name":"search_references","arguments":{"query":"retries"}}}"#);

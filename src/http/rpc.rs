@@ -180,14 +180,7 @@ pub fn gate(body: &[u8], in_session: bool) -> Gate {
                 }
                 Ok(_) => pass(&message, swap, id),
                 Err(_) if left_to_rmcp => pass(&message, swap, id),
-                Err(e) => answer(Rejection {
-                    id: Some(id),
-                    code: code::INVALID_REQUEST,
-                    message: format!(
-                        "Invalid Request: {}",
-                        jsonrpc::shorten_quotes(&e.to_string())
-                    ),
-                }),
+                Err(e) => invalid(id, &e),
             }
         }
     }
@@ -208,15 +201,20 @@ fn swapped(message: &Value, swap: IdSwap, id: RawId) -> Gate {
             body: Bytes::from(body),
             swap,
         },
-        Err(e) => answer(Rejection {
-            id: Some(id),
-            code: code::INVALID_REQUEST,
-            message: format!(
-                "Invalid Request: {}",
-                jsonrpc::shorten_quotes(&e.to_string())
-            ),
-        }),
+        Err(e) => invalid(id, &e),
     }
+}
+
+/// -32600 for a request serde cannot take as what its method says, with serde's reason.
+fn invalid(id: RawId, e: &serde_json::Error) -> Gate {
+    answer(Rejection {
+        id: Some(id),
+        code: code::INVALID_REQUEST,
+        message: format!(
+            "Invalid Request: {}",
+            jsonrpc::shorten_quotes(&e.to_string())
+        ),
+    })
 }
 
 #[cfg(test)]

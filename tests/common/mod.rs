@@ -151,3 +151,16 @@ pub fn cpu_ticks(pid: u32) -> u64 {
     // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
     fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime")
 }
+
+/// A generated schema that takes `review_schema` seconds in a debug build: `tables` tables, each
+/// referencing the one before.
+pub fn heavy_ddl(tables: usize) -> String {
+    (0..tables)
+        .map(|i| {
+            format!(
+                "CREATE TABLE t{i} (id int, a text, b text, c int REFERENCES t{}(id));\n",
+                i.saturating_sub(1)
+            )
+        })
+        .collect()
+}
