@@ -424,14 +424,28 @@ async fn a_slow_call_does_not_make_the_server_deaf_and_a_cancel_or_a_drop_stops_
         );
     }
 
+    let first = slow.await.expect("the heavy POST's task");
+    assert_eq!(first.status, 200, "the heavy call itself");
+
     // 2. In a session, a disconnect is not a cancel (the MCP specification says so); the client's
     // `notifications/cancelled` is, and it stops the work: after it, one more call costs about one
-    // call's CPU, not two.
+    // call's CPU, not two. The cancel goes out once the server has spent 40 ticks on the call (so it
+    // is running: the core work, not the reading of the body or the writing of the reply).
+    let heavy_4 = stateless_call(
+        4,
+        "review_schema",
+        serde_json::json!({"ddl": common::heavy_ddl(6_000)}),
+    );
+    let slow = {
+        let (http, url, session) = (http.clone(), server.url.clone(), session.clone());
+        tokio::spawn(async move { post(&http, &url, Some(&session), heavy_4).await })
+    };
+    wait_for_cpu(pid, 40).await;
     let cancel = post(
         &http,
         &server.url,
         Some(&session),
-        br#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":3,"reason":"test"}}"#.to_vec(),
+        br#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":4,"reason":"test"}}"#.to_vec(),
     )
     .await;
     assert_eq!(cancel.status, 202, "{}", cancel.body);
@@ -455,6 +469,9 @@ async fn a_slow_call_does_not_make_the_server_deaf_and_a_cancel_or_a_drop_stops_
     // 3. Stateless, a client cannot send a cancel; dropping the request is the only signal it has.
     let server = HttpServer::start_with(&bin(), &["--stateless", "--rate-limit", "off"], &[], true);
     let pid = server.child.id();
+    // The search index builds on a thread at start-up (over a second of CPU in a debug build): wait
+    // for /readyz so that the build does not land in the counts below.
+    server.wait_ready(&http).await;
     let call = |id: u32| {
         let body = serde_json::json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
             "params": {"name": "review_schema", "arguments": {"ddl": common::heavy_ddl(6_000)},
@@ -470,8 +487,7 @@ async fn a_slow_call_does_not_make_the_server_deaf_and_a_cancel_or_a_drop_stops_
             .send()
     };
     let dropped = tokio::spawn(call(4));
-    // Long enough for the body to be in and the call to run (a debug build reviews it for seconds).
-    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    wait_for_cpu(pid, 40).await;
     dropped.abort();
     let _ = dropped.await;
     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -485,6 +501,19 @@ async fn a_slow_call_does_not_make_the_server_deaf_and_a_cancel_or_a_drop_stops_
         "after the drop the server used {after_drop} ticks for one call that alone takes {one_call}: the dropped work went on"
     );
     assert!(server.terminate().success());
+}
+
+/// Wait until process `pid` has used `ticks` more clock ticks of CPU than now (a guard of 120 s
+/// fails the test instead of hanging it): progress of the work, whatever else shares the machine.
+async fn wait_for_cpu(pid: u32, ticks: u64) {
+    let start = common::cpu_ticks(pid);
+    for _ in 0..12_000 {
+        if common::cpu_ticks(pid) >= start + ticks {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the server did not use {ticks} ticks of CPU in 120 s");
 }
 
 /// CPU ticks of one call made right after a heavy call was stopped, and of one more call made after

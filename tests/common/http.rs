@@ -61,6 +61,24 @@ impl HttpServer {
         Self::start_with(super::BIN, flags, env, true)
     }
 
+    /// Wait until `/readyz` answers 200 (the search index is built); a guard of 60 s fails the test
+    /// instead of hanging it.
+    pub async fn wait_ready(&self, http: &reqwest::Client) {
+        let ready = format!("{}/readyz", self.url.trim_end_matches("/mcp"));
+        for _ in 0..600 {
+            if http
+                .get(&ready)
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == 200)
+            {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("{ready} never answered 200");
+    }
+
     /// SIGTERM, then wait for the exit.
     pub fn terminate(mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
