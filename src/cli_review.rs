@@ -253,8 +253,9 @@ pub fn run(req: &Request) -> Result<(), ReviewError> {
         dialect,
         postgres_version: req.postgres_version,
         queries: (!req.queries.is_empty()).then(|| req.queries.clone()),
+        max_findings: None,
     };
-    let mut out = schema::review_schema(&input).map_err(|e| ReviewError::Usage(e.to_string()))?;
+    let mut out = schema::review_all(&input).map_err(|e| ReviewError::Usage(e.to_string()))?;
     out.findings.retain(|f| !req.exclude.contains(&f.rule));
     recount(&mut out);
     let schema_path = req.schema.clone().unwrap_or_else(|| "schema".into());

@@ -439,3 +439,65 @@ async fn chinese_answers_are_read_and_the_verdict_keeps_its_identifiers() {
     assert_eq!(v["should_retry"], true, "{v}");
     client.cancel().await.unwrap();
 }
+
+#[tokio::test]
+async fn review_schema_replies_stay_readable_for_a_dump_of_hundreds_of_tables() {
+    let client = connect().await;
+    // 400 keyless tables, each with an unindexed foreign key, then one plaintext password at the end.
+    let mut ddl = common::heavy_ddl(400);
+    ddl.push_str("CREATE TABLE accounts (id bigint PRIMARY KEY, email text, password text);\n");
+    let result = call(&client, "review_schema", json!({"ddl": ddl})).await;
+    let structured_bytes = serde_json::to_vec(&result.structured_content)
+        .unwrap()
+        .len();
+    let text_bytes = serde_json::to_vec(&result.content).unwrap().len();
+    let out = verdict(result);
+    let findings = out["findings"].as_array().unwrap();
+    let total = out["summary"]["total"].as_u64().unwrap();
+    assert!(total > 800, "every finding is counted: {}", out["summary"]);
+    assert_eq!(findings.len(), 30, "the default lists 30");
+    let omitted = &out["omitted"];
+    assert_eq!(omitted["findings"].as_u64(), Some(total - 30));
+    let per_rule: u64 = omitted["by_rule"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(per_rule, total - 30, "{omitted}");
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["table"] == "accounts" && f["rule"] == "plaintext-secret"),
+        "a rule that fires once, on the last table, is not crowded out by one that fires 400 times"
+    );
+    let tables = out["tables"].as_array().unwrap();
+    assert_eq!(tables.len(), 25);
+    assert_eq!(omitted["tables"].as_u64(), Some(376));
+    assert!(tables.iter().any(|t| t["name"] == "accounts"));
+    assert!(
+        structured_bytes < 64 * 1024 && text_bytes < 64 * 1024,
+        "structuredContent {structured_bytes} B, text {text_bytes} B"
+    );
+
+    let counts = verdict(
+        call(
+            &client,
+            "review_schema",
+            json!({"ddl": ddl, "max_findings": 0}),
+        )
+        .await,
+    );
+    assert_eq!(counts["findings"].as_array().map(Vec::len), Some(0));
+    assert_eq!(counts["summary"]["total"].as_u64(), Some(total));
+    let message = tool_error(
+        call(
+            &client,
+            "review_schema",
+            json!({"ddl": ddl, "max_findings": 1001}),
+        )
+        .await,
+    );
+    assert!(message.contains("at most 1000"), "{message}");
+    client.cancel().await.unwrap();
+}

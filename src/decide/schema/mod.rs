@@ -40,6 +40,7 @@ mod plan;
 mod queries;
 mod replay;
 mod replay_checks;
+pub mod reply;
 pub mod rules;
 mod script;
 mod split;
@@ -73,7 +74,8 @@ pub const TITLE: &str = "Review a database schema";
 pub const DESCRIPTION: &str = "Call before running a migration or when designing a schema. To review a migration, \
 pass `schema` (the live tables: a dump or structure.sql, read whole) and `migration` (the change): every table the \
 migration does not create counts as live, with rows. For a new schema, pass `ddl`. Add `queries` to check indexes. \
-Returns findings (rule id, severity, table, columns, why, the exact fix SQL): locks and rewrites on live tables \
+Returns findings (rule id, severity, table, columns, why, the exact fix SQL; the `max_findings` most severe, the \
+rest counted): locks and rewrites on live tables \
 (missing lock_timeout, non-concurrent index builds, validating constraints, SET NOT NULL, type changes), data loss, \
 transaction mistakes, and design rules (keys, foreign key indexes, types, secrets, money). Statements that do not \
 parse are listed; the rest is reviewed.";
@@ -155,6 +157,9 @@ pub struct ReviewSchemaInput {
     /// The application's SELECT/UPDATE/DELETE statements, checked against the indexes (at most 200).
     #[serde(default)]
     pub queries: Option<Vec<String>>,
+    /// Findings listed, most severe first (default 30, at most 1000).
+    #[serde(default)]
+    pub max_findings: Option<usize>,
 }
 
 /// How urgent a finding is.
@@ -284,8 +289,11 @@ pub struct ReviewSchemaOutput {
     pub findings: Vec<Finding>,
     /// The tables as parsed (final state), in order of first appearance.
     pub tables: Vec<TableSummary>,
-    /// Counts by severity.
+    /// Counts by severity (of every finding, listed or not).
     pub summary: SeveritySummary,
+    /// What this reply left out to stay readable: findings beyond `max_findings`, tables beyond 25.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub omitted: Option<reply::Omitted>,
     /// Statements that did not parse and were skipped (the rest was reviewed).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unparsed: Vec<Unparsed>,
@@ -349,6 +357,26 @@ impl fmt::Display for ReviewSchemaOutput {
             }
             writeln!(f, "  Read: {}", fd.reference)?;
         }
+        if let Some(o) = self.omitted.as_ref().filter(|o| o.findings > 0) {
+            let rules: Vec<String> = o
+                .by_rule
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{} {} ({})",
+                        c.count,
+                        c.rule,
+                        c.severity.label().to_lowercase()
+                    )
+                })
+                .collect();
+            writeln!(
+                f,
+                "\n{} more finding(s) not listed: {}",
+                o.findings,
+                rules.join(", ")
+            )?;
+        }
         if !self.tables.is_empty() {
             writeln!(f, "\nTables:")?;
             for t in &self.tables {
@@ -391,6 +419,9 @@ impl fmt::Display for ReviewSchemaOutput {
                         if i.partial { " partial" } else { "" }
                     )?;
                 }
+            }
+            if let Some(o) = self.omitted.as_ref().filter(|o| o.tables > 0) {
+                writeln!(f, "  ... and {} more table(s)", o.tables)?;
             }
         }
         if !self.unparsed.is_empty() {
@@ -436,12 +467,21 @@ fn check_queries(queries: &[String]) -> Result<(), DecideError> {
     Ok(())
 }
 
-/// Reviews the migration (or `ddl`) against `schema`, and the access patterns in `queries`.
+/// Reviews the migration (or `ddl`) against `schema`, and the access patterns in `queries`: a reply
+/// for a model, listing at most `max_findings` findings and [`reply::MAX_TABLES`] tables.
 pub fn review_schema(input: &ReviewSchemaInput) -> Result<ReviewSchemaOutput, DecideError> {
+    let max_findings = reply::max_findings(input.max_findings)?;
+    let mut out = review_with_budget(input, budget::DEFAULT_WORK)?;
+    reply::trim(&mut out, max_findings);
+    Ok(out)
+}
+
+/// The whole review, every finding and table listed (the command line's; `max_findings` is ignored).
+pub fn review_all(input: &ReviewSchemaInput) -> Result<ReviewSchemaOutput, DecideError> {
     review_with_budget(input, budget::DEFAULT_WORK)
 }
 
-/// [`review_schema`] with an explicit work budget (units: bytes read plus catalog and rule steps).
+/// [`review_all`] with an explicit work budget (units: bytes read plus catalog and rule steps).
 pub fn review_with_budget(
     input: &ReviewSchemaInput,
     work: usize,

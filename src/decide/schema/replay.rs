@@ -2222,6 +2222,7 @@ impl Reviewer {
             findings,
             tables,
             summary,
+            omitted: None,
             unparsed: Vec::new(),
             notes,
             references,
