@@ -19,6 +19,13 @@ use rmcp::service::ServerInitializeError;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
 
+/// The static Linux (musl) builds allocate with mimalloc: under HTTP load musl's own malloc kept
+/// growing the server's memory (47 to 67 MiB in two minutes, and on), where glibc's and mimalloc's
+/// stay flat (docs/BENCHMARKS.md, "Memory of the static musl build").
+#[cfg(target_env = "musl")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Longest log line written, in bytes; the rest of a longer one is cut.
 const MAX_LOG_LINE: usize = 2048;
 
