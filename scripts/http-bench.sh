@@ -10,8 +10,9 @@
 #   python   with --peer: scripts/python_peer.py (the official `mcp` SDK, stateless JSON) on 18799,
 #            installed into .ci/peer-py on first use
 #   soak     with --soak S: the direct server for S seconds more, its RSS sampled every second;
-#            fails unless memory stays flat (the last quarter's peak within 10% or 4 MiB of the
-#            first quarter's)
+#            fails unless memory stays flat (the last quarter's peak within 10% or 8 MiB of the
+#            first quarter's). With mimalloc the quarter peaks of a 60 s soak move by 0-3.2 MiB
+#            (five runs); musl's malloc grew 16-23 MiB in 60 s (two runs): 8 MiB keeps a margin both ways
 #
 # The rate limit is off because one load generator is one client (the default 50/s would answer
 # 429). Prints a Markdown table on stdout; exits 1 on any bad answer, socket error or timeout.
@@ -126,7 +127,7 @@ if ((soak > 0)); then
             print f, l, lo, hi
         }' "$samples")
     echo "http-bench: soak RSS over $(wc -l <"$samples") samples: $((lo / 1024))-$((hi / 1024)) MiB; peak first quarter $first KiB, last quarter $last KiB" >&2
-    if ((last > first + first / 10 && last > first + 4096)); then
+    if ((last > first + first / 10 && last > first + 8192)); then
         echo "http-bench: soak: memory grew from $first KiB to $last KiB" >&2
         failed=1
     fi
