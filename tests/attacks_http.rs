@@ -397,11 +397,8 @@ async fn a_slow_call_does_not_make_the_server_deaf_and_a_cancel_or_a_drop_stops_
     )
     .await;
     assert_eq!(warm.status, 200);
-    let heavy = stateless_call(
-        3,
-        "review_schema",
-        serde_json::json!({"ddl": common::heavy_ddl(HEAVY_TABLES)}),
-    );
+    let ddl = common::heavy_ddl(HEAVY_TABLES);
+    let heavy = stateless_call(3, "review_schema", serde_json::json!({ "ddl": ddl }));
 
     // 1. Not deaf: while the heavy call runs, pings are answered.
     let slow = {
@@ -443,11 +440,7 @@ async fn a_slow_call_does_not_make_the_server_deaf_and_a_cancel_or_a_drop_stops_
     // `notifications/cancelled` is, and it stops the work: after it, one more call costs about one
     // call's CPU, not two. The cancel goes out once the server has spent 40 ticks on the call (so it
     // is running: the core work, not the reading of the body or the writing of the reply).
-    let heavy_4 = stateless_call(
-        4,
-        "review_schema",
-        serde_json::json!({"ddl": common::heavy_ddl(HEAVY_TABLES)}),
-    );
+    let heavy_4 = stateless_call(4, "review_schema", serde_json::json!({ "ddl": ddl }));
     let slow = {
         let (http, url, session) = (http.clone(), server.url.clone(), session.clone());
         tokio::spawn(async move { post(&http, &url, Some(&session), heavy_4).await })
@@ -486,7 +479,7 @@ async fn a_slow_call_does_not_make_the_server_deaf_and_a_cancel_or_a_drop_stops_
     server.wait_ready(&http).await;
     let call = |id: u32| {
         let body = serde_json::json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
-            "params": {"name": "review_schema", "arguments": {"ddl": common::heavy_ddl(HEAVY_TABLES)},
+            "params": {"name": "review_schema", "arguments": {"ddl": &ddl},
                 "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
                     "io.modelcontextprotocol/clientCapabilities": {}}}});
         http.post(&server.url)
