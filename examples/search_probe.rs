@@ -5,7 +5,7 @@
 //! ```sh
 //! # every answer, one JSON line per call, to diff the output of two versions byte for byte
 //! cargo run --profile profiling --example search_probe -- dump /tmp/answers.jsonl
-//! # CPU per call: the load test's 12 questions (limit 3), then every evaluation question
+//! # CPU per call: the load test's questions (the 159 real ones, limit 3), then every evaluation question
 //! cargo run --profile profiling --example search_probe -- time 5
 //! # the same through the tool executor (the blocking-pool hop a served call takes)
 //! cargo run --profile profiling --example search_probe -- exec 5
@@ -28,8 +28,6 @@ const REAL: &str = include_str!("../tests/retrieval/real_questions.tsv");
 const WRITTEN: &str = include_str!("../tests/retrieval/written_questions.tsv");
 const OFF_TOPIC: &str = include_str!("../tests/retrieval/off_topic.tsv");
 const CHINESE: &str = include_str!("../tests/retrieval_zh/questions.tsv");
-/// The questions `scripts/http-load.lua` rotates through, one a line.
-const LOAD: &str = include_str!("../scripts/load-questions.txt");
 const REFERENCES: &[&str] = &[
     "api-design.md",
     "failure-patterns.md",
@@ -62,8 +60,16 @@ fn questions() -> Vec<String> {
             .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
             .filter_map(|l| l.split('\t').nth(2).map(str::to_string)),
     );
-    out.extend(LOAD.lines().map(str::to_string));
     out
+}
+
+/// The questions `scripts/http-load.lua` rotates through: the real set's, in file order.
+fn load_questions() -> Vec<Value> {
+    REAL.lines()
+        .skip(1)
+        .filter_map(|l| l.split('\t').nth(2))
+        .map(|q| json!({"query": q, "limit": 3}))
+        .collect()
 }
 
 /// The argument shapes each question is asked with: the defaults, the load test's, the retrieval
@@ -187,13 +193,11 @@ fn main() {
         "time" => {
             let seconds: f64 = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(5.0);
             println!("load average before: {}", load_average());
-            let load: Vec<Value> = LOAD
-                .lines()
-                .map(|q| json!({"query": q, "limit": 3}))
-                .collect();
+            let load = load_questions();
             let (n, cpu, wall) = measure(&context, &tool, &load, seconds);
             println!(
-                "load-test questions (12, limit 3): {n} calls, {:.1} µs CPU/call, {:.1} µs wall/call",
+                "load-test questions ({}, limit 3): {n} calls, {:.1} µs CPU/call, {:.1} µs wall/call",
+                load.len(),
                 cpu.as_secs_f64() * 1e6,
                 wall.as_secs_f64() * 1e6
             );
@@ -215,10 +219,7 @@ fn main() {
                 .expect("runtime");
             let context = std::sync::Arc::new((context, tool));
             let executor = Executor::for_machine();
-            let load: Vec<Value> = LOAD
-                .lines()
-                .map(|q| json!({"query": q, "limit": 3}))
-                .collect();
+            let load = load_questions();
             println!("load average before: {}", load_average());
             let (n, cpu, wall) = runtime.block_on(async {
                 let cpu = process_cpu();
@@ -242,7 +243,8 @@ fn main() {
                 (n, process_cpu() - cpu, wall.elapsed())
             });
             println!(
-                "through the executor, one call at a time (12 questions, limit 3): {n} calls, {:.1} µs CPU/call (process, 10 ms ticks), {:.1} µs wall/call",
+                "through the executor, one call at a time ({} questions, limit 3): {n} calls, {:.1} µs CPU/call (process, 10 ms ticks), {:.1} µs wall/call",
+                load.len(),
                 cpu.as_secs_f64() * 1e6 / n as f64,
                 wall.as_secs_f64() * 1e6 / n as f64
             );

@@ -1,22 +1,41 @@
 -- wrk script: stateless 2026-07-28 tools/call search_references, one request after another per
--- connection, rotating through real questions. Every answer is checked: HTTP 200 with a JSON-RPC
--- result that is not a tool error; anything else is counted and printed by done().
+-- connection, rotating through the retrieval evaluation's real questions. Every answer is checked:
+-- HTTP 200 with a JSON-RPC result that is not a tool error; anything else is counted and printed
+-- by done().
 --
 --   wrk -t1 -c16 -d10s --latency -s scripts/http-load.lua http://127.0.0.1:8765/mcp
 
--- The questions, one a line, shared with examples/search_probe.rs (next to this script).
+-- The 159 questions engineers actually asked (issue and Q&A titles, verbatim), the retrieval
+-- evaluation's real set: the third column of tests/retrieval/real_questions.tsv, also what
+-- examples/search_probe.rs times as the load test's questions.
 local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 local queries = {}
-for line in io.lines(here .. "load-questions.txt") do
-  if line ~= "" then
-    table.insert(queries, line)
+local header = true
+for line in io.lines(here .. "../tests/retrieval/real_questions.tsv") do
+  if header then
+    header = false
+  elseif line ~= "" then
+    local question = select(3, line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)"))
+    if question and question ~= "" then
+      table.insert(queries, question)
+    end
   end
+end
+assert(#queries > 0, "no questions read from tests/retrieval/real_questions.tsv")
+
+-- A JSON string's contents: quotes, backslashes and control characters escaped.
+local function json_escape(text)
+  return (text:gsub('[%c"\\]', function(c)
+    if c == '"' then return '\\"' end
+    if c == "\\" then return "\\\\" end
+    return string.format("\\u%04x", c:byte())
+  end))
 end
 
 local bodies = {}
 for i, q in ipairs(queries) do
   bodies[i] = '{"jsonrpc":"2.0","id":' .. i .. ',"method":"tools/call","params":{"name":"search_references",'
-    .. '"arguments":{"query":"' .. q .. '","limit":3},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28",'
+    .. '"arguments":{"query":"' .. json_escape(q) .. '","limit":3},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28",'
     .. '"io.modelcontextprotocol/clientCapabilities":{}}}}'
 end
 
