@@ -23,7 +23,7 @@ use tantivy::schema::{
     Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::tokenizer::{TextAnalyzer, TokenizerManager};
-use tantivy::{Index, IndexReader, TantivyDocument, Term, doc};
+use tantivy::{Index, IndexReader, TantivyDocument, doc};
 
 use crate::content::{Section, Skill, estimate_tokens};
 pub use confidence::Confidence;
@@ -230,6 +230,7 @@ pub struct SearchIndex {
     spare_analyzers: Mutex<Vec<TextAnalyzer>>,
     vocabulary: snippet::Vocabulary,
     synonyms: Synonyms,
+    terms: ranking::TermTable,
     fields: Fields,
     entries: Vec<Entry>,
     skill: &'static Skill,
@@ -318,8 +319,10 @@ impl SearchIndex {
             }
         }
         let synonyms = Synonyms::parse(&mut analyzer, synonyms::SYNONYMS);
+        let terms = ranking::TermTable::build(&searcher, fields.rank())?;
         Ok(Self {
             reader,
+            terms,
             analyzer,
             spare_analyzers: Mutex::new(Vec::new()),
             vocabulary,
@@ -397,6 +400,7 @@ impl SearchIndex {
         let (ranked, stats) = ranking::rank_with(
             &self.reader.searcher(),
             self.fields.rank(),
+            &self.terms,
             &terms,
             |_| true,
             weights,
@@ -411,17 +415,14 @@ impl SearchIndex {
 
     /// The snippet weights of the query terms, as tantivy's snippet generator sets them (one over one
     /// plus the term's document frequency in section bodies).
-    fn snippet_weights(
-        &self,
-        searcher: &tantivy::Searcher,
-        terms: &[QueryTerm],
-    ) -> Result<snippet::Weights, SearchError> {
-        let mut frequencies = Vec::with_capacity(terms.len());
-        for t in terms {
-            let df = searcher.doc_freq(&Term::from_field_text(self.fields.body, &t.text))?;
-            frequencies.push((t.text.as_str(), df));
-        }
-        Ok(snippet::Weights::new(&self.vocabulary, frequencies))
+    fn snippet_weights(&self, terms: &[QueryTerm]) -> snippet::Weights {
+        let frequencies = terms.iter().map(|t| {
+            (
+                t.text.as_str(),
+                u64::from(self.terms.body_doc_freq(&t.text)),
+            )
+        });
+        snippet::Weights::new(&self.vocabulary, frequencies)
     }
 
     /// Run a search.
@@ -465,7 +466,14 @@ impl SearchIndex {
                     .is_some_and(|e| e.reference == name)
             })
         };
-        let (ranked, _) = ranking::rank(&searcher, self.fields.rank(), &terms, keep)?;
+        let (ranked, _) = ranking::rank(
+            &searcher,
+            self.fields.rank(),
+            &self.terms,
+            &terms,
+            keep,
+            limit,
+        )?;
         let confidence = confidence::judge(ranked.first());
         if confidence == Confidence::Low {
             let hits = ranked
@@ -490,7 +498,7 @@ impl SearchIndex {
             });
         }
 
-        let weights = self.snippet_weights(&searcher, &terms)?;
+        let weights = self.snippet_weights(&terms);
         let mut hits = Vec::with_capacity(limit);
         let mut budget_left = max_tokens;
         let mut truncated = false;
@@ -549,6 +557,84 @@ mod tests {
         }
     }
 
+    /// The real questions engineers asked (tests/retrieval/real_questions.tsv).
+    fn real_questions() -> Vec<&'static str> {
+        include_str!("../../tests/retrieval/real_questions.tsv")
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split('\t').nth(2))
+            .collect()
+    }
+
+    /// The table read at build time answers exactly as tantivy's term dictionaries do, for every
+    /// term a real question searches (synonyms included) and for every indexed term.
+    #[test]
+    fn the_term_table_agrees_with_the_term_dictionaries() {
+        let idx = index();
+        let searcher = idx.reader.searcher();
+        let segment = &searcher.segment_readers()[0];
+        let fields = idx.fields.rank();
+        let order = [fields.body, fields.lead, fields.heading, fields.title];
+        let mut texts: Vec<String> = real_questions()
+            .iter()
+            .flat_map(|q| idx.query_terms(q))
+            .map(|t| t.text)
+            .collect();
+        texts.push("no-such-term-anywhere".to_string());
+        let mut indexed = 0;
+        for field in order {
+            let inverted = segment.inverted_index(field).unwrap();
+            let mut stream = inverted.terms().stream().unwrap();
+            while stream.advance() {
+                texts.push(String::from_utf8(stream.key().to_vec()).unwrap());
+                indexed += 1;
+            }
+        }
+        assert!(indexed > 1000 && idx.terms.len() > 1000, "{indexed} terms");
+        for text in &texts {
+            let table = idx.terms.get(text).cloned().unwrap_or_default();
+            for (slot, field) in order.into_iter().enumerate() {
+                let inverted = segment.inverted_index(field).unwrap();
+                let from_dictionary = inverted
+                    .get_term_info(&tantivy::Term::from_field_text(field, text))
+                    .unwrap();
+                assert_eq!(table[slot], from_dictionary, "term {text:?}, field {slot}");
+            }
+        }
+    }
+
+    /// Keeping only the best few gives the full ranking's first few, in the same order.
+    #[test]
+    fn the_best_few_are_the_full_rankings_first_few() {
+        let idx = index();
+        let searcher = idx.reader.searcher();
+        for question in real_questions() {
+            let terms = idx.query_terms(question);
+            let (full, _) = ranking::rank_with(
+                &searcher,
+                idx.fields.rank(),
+                &idx.terms,
+                &terms,
+                |_| true,
+                ranking::WEIGHTS,
+            )
+            .unwrap();
+            assert!(full.len() > 3, "{question}: {} sections", full.len());
+            for top in [0, 1, 3, 20, full.len(), full.len() + 5] {
+                let (best, _) = ranking::rank(
+                    &searcher,
+                    idx.fields.rank(),
+                    &idx.terms,
+                    &terms,
+                    |_| true,
+                    top,
+                )
+                .unwrap();
+                assert_eq!(best, full[..top.min(full.len())], "{question}, top {top}");
+            }
+        }
+    }
+
     /// Snippets come from each body's analysis made at build time; the window they choose must be
     /// the one tantivy's own `SnippetGenerator` chooses, checked on the real questions engineers
     /// asked (tests/retrieval/real_questions.tsv) against every section body.
@@ -568,7 +654,7 @@ mod tests {
                     .iter()
                     .map(|t| {
                         let q: Box<dyn Query> = Box::new(TermQuery::new(
-                            Term::from_field_text(idx.fields.body, &t.text),
+                            tantivy::Term::from_field_text(idx.fields.body, &t.text),
                             IndexRecordOption::WithFreqs,
                         ));
                         (Occur::Should, q)
@@ -578,7 +664,7 @@ mod tests {
             let mut generator =
                 SnippetGenerator::create(&searcher, &query, idx.fields.body).unwrap();
             generator.set_max_num_chars(snippet::SNIPPET_CHARS);
-            let weights = idx.snippet_weights(&searcher, &terms).unwrap();
+            let weights = idx.snippet_weights(&terms);
             for entry in &idx.entries {
                 let body = body_of(entry.section.text);
                 let theirs = generator.snippet(body);

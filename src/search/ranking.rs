@@ -11,9 +11,9 @@
 
 use std::collections::HashMap;
 
-use tantivy::postings::Postings;
+use tantivy::postings::{Postings, TermInfo};
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocId, DocSet, Searcher, TERMINATED, Term};
+use tantivy::{DocId, DocSet, Searcher, TERMINATED};
 
 /// BM25 term-frequency saturation.
 const K1: f32 = 1.2;
@@ -54,6 +54,13 @@ pub struct RankFields {
     pub title: Field,
 }
 
+impl RankFields {
+    /// Body, lead, heading, title: the order of a ranking's per-field tables.
+    fn in_order(self) -> [Field; 4] {
+        [self.body, self.lead, self.heading, self.title]
+    }
+}
+
 /// One analyzed query term and its weight.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueryTerm {
@@ -63,6 +70,59 @@ pub struct QueryTerm {
     pub weight: f32,
     /// Whether the question itself contained the term (only those count toward coverage).
     pub own: bool,
+}
+
+/// Every term of the four ranked fields with its dictionary entry in each, read once when the
+/// index is built: a query term then costs one hash lookup instead of four walks of tantivy's term
+/// dictionary (the index is read-only and has one segment, so the entries never change).
+#[derive(Default)]
+pub struct TermTable {
+    terms: HashMap<String, [Option<TermInfo>; 4]>,
+}
+
+impl TermTable {
+    /// The table of `searcher`'s first (only) segment.
+    pub fn build(searcher: &Searcher, fields: RankFields) -> tantivy::Result<Self> {
+        let mut terms: HashMap<String, [Option<TermInfo>; 4]> = HashMap::new();
+        let Some(segment) = searcher.segment_readers().first() else {
+            return Ok(Self { terms });
+        };
+        for (slot, field) in fields.in_order().into_iter().enumerate() {
+            let index = segment.inverted_index(field)?;
+            let mut stream = index.terms().stream()?;
+            while stream.advance() {
+                // Text fields hold UTF-8 terms; anything else cannot be a query term.
+                let Ok(text) = std::str::from_utf8(stream.key()) else {
+                    continue;
+                };
+                let entry = terms.entry(text.to_string()).or_default();
+                entry[slot] = Some(stream.value().clone());
+            }
+        }
+        Ok(Self { terms })
+    }
+
+    /// The term's entries in body, lead, heading and title (`None` where it does not occur).
+    pub(super) fn get(&self, text: &str) -> Option<&[Option<TermInfo>; 4]> {
+        self.terms.get(text)
+    }
+
+    /// In how many section bodies the term occurs.
+    pub fn body_doc_freq(&self, text: &str) -> u32 {
+        self.get(text)
+            .and_then(|infos| infos[BODY].as_ref())
+            .map_or(0, |info| info.doc_freq)
+    }
+
+    /// Number of distinct terms.
+    pub fn len(&self) -> usize {
+        self.terms.len()
+    }
+
+    /// Whether the table is empty.
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
 }
 
 /// A ranked section.
@@ -84,7 +144,16 @@ struct Acc {
     title: f32,
     covered: f32,
     body_covered: f32,
+    /// The last term (its number + 1) whose coverage was counted here.
+    covered_by: u32,
+    /// Whether any term's postings reached this section.
+    found: bool,
 }
+
+/// Positions of the fields in a ranking's per-field tables ([`RankFields::in_order`]).
+const BODY: usize = 0;
+const LEAD: usize = 1;
+const HEADING: usize = 2;
 
 /// What the ranking learned about the question itself.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -112,19 +181,53 @@ fn idf(num_docs: f32, doc_freq: f32) -> f32 {
 }
 
 /// Score every section that contains at least one query term; `keep` filters sections.
+/// Only the best `top` are kept, in the same order as the full ranking's first `top`.
 pub fn rank(
     searcher: &Searcher,
     fields: RankFields,
+    table: &TermTable,
     terms: &[QueryTerm],
     keep: impl Fn(DocId) -> bool,
+    top: usize,
 ) -> tantivy::Result<(Vec<Ranked>, QueryStats)> {
-    rank_with(searcher, fields, terms, keep, WEIGHTS)
+    let (mut ranked, stats) = score(searcher, fields, table, terms, keep, WEIGHTS)?;
+    if top == 0 {
+        ranked.clear();
+    } else if top < ranked.len() {
+        ranked.select_nth_unstable_by(top - 1, best_first);
+        ranked.truncate(top);
+    }
+    ranked.sort_by(best_first);
+    Ok((ranked, stats))
 }
 
-/// [`rank`] with other field weights (for tuning tools).
+/// Higher score first, then lower document id: a total order, so a ranking is deterministic.
+fn best_first(a: &Ranked, b: &Ranked) -> std::cmp::Ordering {
+    b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc))
+}
+
+/// [`rank`] with other field weights and every scored section (for tuning tools).
 pub fn rank_with(
     searcher: &Searcher,
     fields: RankFields,
+    table: &TermTable,
+    terms: &[QueryTerm],
+    keep: impl Fn(DocId) -> bool,
+    weights: FieldWeights,
+) -> tantivy::Result<(Vec<Ranked>, QueryStats)> {
+    let (mut ranked, stats) = score(searcher, fields, table, terms, keep, weights)?;
+    ranked.sort_by(best_first);
+    Ok((ranked, stats))
+}
+
+/// Every section some term reaches, with its score, in document order.
+///
+/// Work: one [`TermTable`] lookup per term, then one pass over each found posting list; the per-section sums live in a vector indexed by document id (the segment holds a few
+/// hundred sections), so a call costs O(terms × 4 + postings read) plus the caller's sort.
+fn score(
+    searcher: &Searcher,
+    fields: RankFields,
+    table: &TermTable,
     terms: &[QueryTerm],
     keep: impl Fn(DocId) -> bool,
     weights: FieldWeights,
@@ -134,88 +237,74 @@ pub fn rank_with(
         return Ok((Vec::new(), stats));
     };
     let num_docs = segment.num_docs() as f32;
-    let mut acc: HashMap<DocId, Acc> = HashMap::new();
+    let mut acc: Vec<Acc> = vec![Acc::default(); segment.max_doc() as usize];
     let mut own_idf_total = 0f32;
-    let slots: [(Field, usize); 4] = [
-        (fields.body, 0),
-        (fields.lead, 1),
-        (fields.heading, 2),
-        (fields.title, 3),
-    ];
-    for term in terms {
+    let mut slots = Vec::with_capacity(4);
+    for field in fields.in_order() {
+        let index = segment.inverted_index(field)?;
+        let norms = segment.get_fieldnorms_reader(field)?;
+        let avg_len = (index.total_num_tokens() as f32 / num_docs.max(1.0)).max(1.0);
+        slots.push((index, norms, avg_len));
+    }
+    const NOWHERE: [Option<TermInfo>; 4] = [None, None, None, None];
+    for (number, term) in terms.iter().enumerate() {
+        // Marks the sections this term already covered (body or heading), as number + 1.
+        let mark = number as u32 + 1;
+        let infos = table.get(&term.text).unwrap_or(&NOWHERE);
         // The term's IDF over section bodies and headings decides its share of coverage.
-        let body_index = segment.inverted_index(fields.body)?;
-        let heading_index = segment.inverted_index(fields.heading)?;
-        let body_term = Term::from_field_text(fields.body, &term.text);
-        let heading_term = Term::from_field_text(fields.heading, &term.text);
-        let df = body_index
-            .doc_freq(&body_term)?
-            .max(heading_index.doc_freq(&heading_term)?);
-        let coverage_idf = idf(num_docs, df as f32);
+        let df = |slot: usize| infos[slot].as_ref().map_or(0, |i| i.doc_freq);
+        let coverage_idf = idf(num_docs, df(BODY).max(df(HEADING)) as f32);
         if term.own {
             own_idf_total += coverage_idf;
             stats.own_terms += 1;
-            stats.known_terms += usize::from(df > 0);
+            stats.known_terms += usize::from(df(BODY).max(df(HEADING)) > 0);
         }
-        for (field, slot) in slots {
-            let index = segment.inverted_index(field)?;
-            let key = Term::from_field_text(field, &term.text);
-            let Some(mut postings) = index.read_postings(&key, IndexRecordOption::WithFreqs)?
-            else {
+        for (slot, (info, (index, norms, avg_len))) in infos.iter().zip(&slots).enumerate() {
+            let Some(info) = info else {
                 continue;
             };
-            let field_df = index.doc_freq(&key)? as f32;
-            let term_idf = idf(num_docs, field_df);
-            let norms = segment.get_fieldnorms_reader(field)?;
-            let avg_len = (index.total_num_tokens() as f32 / num_docs.max(1.0)).max(1.0);
+            let mut postings =
+                index.read_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?;
+            let term_idf = idf(num_docs, info.doc_freq as f32);
+            let covers = term.own && (slot == BODY || slot == HEADING);
             let mut doc = postings.doc();
             while doc != TERMINATED {
-                if keep(doc) {
+                if keep(doc)
+                    && let Some(entry) = acc.get_mut(doc as usize)
+                {
                     let tf = postings.term_freq() as f32;
                     let len = norms.fieldnorm(doc) as f32;
                     let bm25 =
                         term_idf * tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * len / avg_len));
-                    let entry = acc.entry(doc).or_default();
                     let value = term.weight * bm25;
+                    entry.found = true;
                     match slot {
-                        0 => {
+                        BODY => {
                             entry.body += value;
                             if term.own {
                                 entry.body_covered += coverage_idf;
                             }
                         }
-                        1 => entry.lead += value,
-                        2 => entry.heading += value,
+                        LEAD => entry.lead += value,
+                        HEADING => entry.heading += value,
                         _ => entry.title += value,
+                    }
+                    // Coverage (body or heading) counts once per term and section.
+                    if covers && entry.covered_by != mark {
+                        entry.covered_by = mark;
+                        entry.covered += coverage_idf;
                     }
                 }
                 doc = postings.advance();
             }
         }
-        // Coverage (body or heading) per term, counted once per section.
-        if term.own {
-            let mut seen: Vec<DocId> = Vec::new();
-            for (field, term_key) in [(fields.body, &body_term), (fields.heading, &heading_term)] {
-                let index = segment.inverted_index(field)?;
-                if let Some(mut postings) =
-                    index.read_postings(term_key, IndexRecordOption::Basic)?
-                {
-                    let mut doc = postings.doc();
-                    while doc != TERMINATED {
-                        if keep(doc) && !seen.contains(&doc) {
-                            seen.push(doc);
-                            acc.entry(doc).or_default().covered += coverage_idf;
-                        }
-                        doc = postings.advance();
-                    }
-                }
-            }
-        }
     }
     let total = own_idf_total.max(f32::EPSILON);
-    let mut ranked: Vec<Ranked> = acc
+    let ranked: Vec<Ranked> = acc
         .into_iter()
-        .map(|(doc, a)| {
+        .zip(0 as DocId..)
+        .filter(|(a, _)| a.found)
+        .map(|(a, doc)| {
             let body_coverage = (a.body_covered / total).min(1.0);
             let score = weights.body * a.body
                 + weights.lead * a.lead
@@ -228,6 +317,5 @@ pub fn rank_with(
         })
         .filter(|r| r.score > 0.0)
         .collect();
-    ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
     Ok((ranked, stats))
 }

@@ -121,25 +121,41 @@ impl Window {
             highlighted: Vec::new(),
         }
     }
+
+    /// Whether `self` ranks above `other`: a higher score, else the earlier window.
+    fn beats(&self, other: &Window) -> bool {
+        match self
+            .score
+            .partial_cmp(&other.score)
+            .unwrap_or(std::cmp::Ordering::Equal)
+        {
+            std::cmp::Ordering::Equal => (other.start, other.stop) > (self.start, self.stop),
+            order => order == std::cmp::Ordering::Greater,
+        }
+    }
 }
 
 /// The best window of `source` (the analysis of `body`) for `weights`, as (fragment, highlighted
-/// ranges within it); `None` when no query term is in the body.
+/// ranges within it); `None` when no query term is in the body. Windows are scored in one pass and
+/// only the best so far is kept (of equal ones the last, as `Iterator::max_by` keeps it).
 pub(super) fn best_window<'b>(
     source: &SnippetSource,
     body: &'b str,
     weights: &Weights,
 ) -> Option<(&'b str, Vec<Range<usize>>)> {
-    let mut windows: Vec<Window> = Vec::new();
+    let mut best: Option<Window> = None;
     let mut window = Window::at(0);
+    let close = |full: Window, best: &mut Option<Window>| {
+        if full.score > 0.0 && best.as_ref().is_none_or(|b| !b.beats(&full)) {
+            *best = Some(full);
+        }
+    };
     for spot in &source.spots {
         let (from, to) = (spot.from as usize, spot.to as usize);
         // Wrapping as tantivy's release build computes it.
         if to.wrapping_sub(window.start) > SNIPPET_CHARS {
             let full = std::mem::replace(&mut window, Window::at(from));
-            if full.score > 0.0 {
-                windows.push(full);
-            }
+            close(full, &mut best);
         }
         window.stop = to;
         if let Some(weight) = weights.of(spot.term) {
@@ -147,19 +163,8 @@ pub(super) fn best_window<'b>(
             window.highlighted.push(from..to);
         }
     }
-    if window.score > 0.0 {
-        windows.push(window);
-    }
-    let best = windows.iter().max_by(|left, right| {
-        match left
-            .score
-            .partial_cmp(&right.score)
-            .unwrap_or(std::cmp::Ordering::Equal)
-        {
-            std::cmp::Ordering::Equal => (right.start, right.stop).cmp(&(left.start, left.stop)),
-            other => other,
-        }
-    })?;
+    close(window, &mut best);
+    let best = best?;
     let fragment = body.get(best.start..best.stop)?;
     let highlighted = best
         .highlighted
@@ -167,6 +172,30 @@ pub(super) fn best_window<'b>(
         .map(|r| r.start - best.start..r.end - best.start)
         .collect();
     Some((fragment, highlighted))
+}
+
+/// Text written with every run of whitespace made one space and none at either end: what
+/// `split_whitespace` then `join(" ")` gives for the whole, without the vector of pieces.
+struct Squeezed {
+    out: String,
+    /// Whitespace was seen since the last character written.
+    gap: bool,
+}
+
+impl Squeezed {
+    fn push(&mut self, text: &str) {
+        for c in text.chars() {
+            if c.is_whitespace() {
+                self.gap = true;
+            } else {
+                if self.gap && !self.out.is_empty() {
+                    self.out.push(' ');
+                }
+                self.gap = false;
+                self.out.push(c);
+            }
+        }
+    }
 }
 
 /// A snippet with the matched words in markdown bold; the section's opening words when nothing in
@@ -177,18 +206,21 @@ pub fn render(source: &SnippetSource, body: &str, weights: &Weights) -> String {
     else {
         return source.opening.clone();
     };
-    let mut out = String::with_capacity(fragment.len() + 16);
+    let mut out = Squeezed {
+        out: String::with_capacity(fragment.len() + 16),
+        gap: false,
+    };
     let mut last = 0;
     for range in highlighted {
         if range.start < last || range.end > fragment.len() {
             continue;
         }
-        out.push_str(&fragment[last..range.start]);
-        out.push_str("**");
-        out.push_str(&fragment[range.start..range.end]);
-        out.push_str("**");
+        out.push(&fragment[last..range.start]);
+        out.push("**");
+        out.push(&fragment[range.start..range.end]);
+        out.push("**");
         last = range.end;
     }
-    out.push_str(&fragment[last..]);
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
+    out.push(&fragment[last..]);
+    out.out
 }

@@ -5,7 +5,7 @@
 //! expressions' terms are then searched too, at [`SYNONYM_WEIGHT`]. Terms the question already has
 //! keep their full weight.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use tantivy::tokenizer::TextAnalyzer;
 
@@ -28,6 +28,9 @@ struct Expression {
 #[derive(Debug, Clone, Default)]
 pub struct Synonyms {
     groups: Vec<Vec<Expression>>,
+    /// Each expression's first required term, to the groups holding such an expression: a
+    /// question is only checked against the groups one of its own terms can open.
+    openers: HashMap<String, Vec<usize>>,
 }
 
 impl Synonyms {
@@ -61,7 +64,16 @@ impl Synonyms {
                 groups.push(group);
             }
         }
-        Self { groups }
+        let mut openers: HashMap<String, Vec<usize>> = HashMap::new();
+        for (number, group) in groups.iter().enumerate() {
+            for first in group.iter().filter_map(|e| e.required.first()) {
+                let opened = openers.entry(first.clone()).or_default();
+                if opened.last() != Some(&number) {
+                    opened.push(number);
+                }
+            }
+        }
+        Self { groups, openers }
     }
 
     /// Number of groups.
@@ -77,9 +89,18 @@ impl Synonyms {
     /// The terms the question's terms bring in through the list, without the question's own.
     pub fn expand(&self, question_terms: &[String]) -> Vec<String> {
         let have: HashSet<&str> = question_terms.iter().map(String::as_str).collect();
+        // Groups in file order, so that the added terms come in the order the list gives them.
+        let mut candidates: Vec<usize> = have
+            .iter()
+            .filter_map(|t| self.openers.get(*t))
+            .flatten()
+            .copied()
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
         let mut added: Vec<String> = Vec::new();
-        let mut seen: HashSet<String> = HashSet::new();
-        for group in &self.groups {
+        let mut seen: HashSet<&str> = HashSet::new();
+        for group in candidates.into_iter().filter_map(|n| self.groups.get(n)) {
             let matched = group
                 .iter()
                 .any(|e| e.required.iter().all(|t| have.contains(t.as_str())));
@@ -87,7 +108,7 @@ impl Synonyms {
                 continue;
             }
             for term in group.iter().flat_map(|e| &e.terms) {
-                if !have.contains(term.as_str()) && seen.insert(term.clone()) {
+                if !have.contains(term.as_str()) && seen.insert(term.as_str()) {
                     added.push(term.clone());
                 }
             }
@@ -95,7 +116,6 @@ impl Synonyms {
         added
     }
 
-    /// Every term any expression contributes (for checks against the references' vocabulary).
     pub fn all_terms(&self) -> impl Iterator<Item = &str> {
         self.groups
             .iter()
