@@ -3,12 +3,19 @@
 //! the request-id and logging layer.
 
 use std::collections::HashSet;
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
+use std::task::{Context, Poll};
 
 use axum::Router;
+use axum::body::Bytes;
 use axum::middleware::from_fn_with_state;
 use axum::routing::get;
+use http_body_util::combinators::BoxBody;
+use rmcp::transport::streamable_http_server::session::SessionManager;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
@@ -82,6 +89,36 @@ impl AppState {
     }
 }
 
+/// rmcp's service behind an `Arc`. Its own `Service::call` clones the whole service, its config
+/// included (host and origin lists, a cancellation token), and the router clones it once more,
+/// for every request; here each request clones one pointer and calls [`StreamableHttpService::handle`].
+struct Shared<S, M>(Arc<StreamableHttpService<S, M>>);
+
+impl<S, M> Clone for Shared<S, M> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl<S, M> tower::Service<axum::extract::Request> for Shared<S, M>
+where
+    S: rmcp::ServerHandler + Send + 'static,
+    M: SessionManager,
+{
+    type Response = axum::response::Response<BoxBody<Bytes, Infallible>>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: axum::extract::Request) -> Self::Future {
+        let service = self.0.clone();
+        Box::pin(async move { Ok(service.handle(request).await) })
+    }
+}
+
 /// The whole HTTP application.
 pub fn app(state: Arc<AppState>) -> Router {
     let server = state.server.clone();
@@ -89,15 +126,19 @@ pub fn app(state: Arc<AppState>) -> Router {
     let mcp: Router<Arc<AppState>> = match &state.sessions {
         Some(sessions) => Router::new().route_service(
             "/mcp",
-            StreamableHttpService::new(factory, sessions.clone(), state.mcp_config()),
+            Shared(Arc::new(StreamableHttpService::new(
+                factory,
+                sessions.clone(),
+                state.mcp_config(),
+            ))),
         ),
         None => Router::new().route_service(
             "/mcp",
-            StreamableHttpService::new(
+            Shared(Arc::new(StreamableHttpService::new(
                 factory,
                 Arc::new(NeverSessionManager::default()),
                 state.mcp_config(),
-            ),
+            ))),
         ),
     };
     let mcp = mcp
