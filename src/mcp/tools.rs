@@ -80,8 +80,10 @@ pub fn success<O: Serialize>(
                 }
                 text = format!("Arguments read as: {}\n\n{text}", notes.join("; "));
             }
-            let mut result = CallToolResult::structured(value);
-            result.content = vec![ContentBlock::text(text)];
+            // Not `CallToolResult::structured`, which writes the whole value out as a text block
+            // that this text would then replace.
+            let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
+            result.structured_content = Some(value);
             result
         }
         Err(e) => error(format!("could not encode the result: {e}")),
