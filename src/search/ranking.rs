@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use tantivy::postings::{Postings, TermInfo};
+use tantivy::postings::Postings;
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, DocSet, Searcher, TERMINATED};
 
@@ -72,18 +72,28 @@ pub struct QueryTerm {
     pub own: bool,
 }
 
-/// Every term of the four ranked fields with its dictionary entry in each, read once when the
-/// index is built: a query term then costs one hash lookup instead of four walks of tantivy's term
-/// dictionary (the index is read-only and has one segment, so the entries never change).
+/// One term's postings in one field, decoded: (section, term frequency) by section.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Posted {
+    /// In how many sections the term occurs in this field.
+    pub doc_freq: u32,
+    /// Each of those sections with the term's frequency there, in document order.
+    pub postings: Box<[(DocId, u32)]>,
+}
+
+/// Every term of the four ranked fields with its postings in each, decoded once when the index is
+/// built: a query term then costs one hash lookup, where reading it from tantivy cost four walks
+/// of the term dictionary and the opening and decoding of each posting list. The index is
+/// read-only with one segment, so nothing here goes stale; the whole table is a few hundred KB.
 #[derive(Default)]
 pub struct TermTable {
-    terms: HashMap<String, [Option<TermInfo>; 4]>,
+    terms: HashMap<String, [Option<Posted>; 4]>,
 }
 
 impl TermTable {
     /// The table of `searcher`'s first (only) segment.
     pub fn build(searcher: &Searcher, fields: RankFields) -> tantivy::Result<Self> {
-        let mut terms: HashMap<String, [Option<TermInfo>; 4]> = HashMap::new();
+        let mut terms: HashMap<String, [Option<Posted>; 4]> = HashMap::new();
         let Some(segment) = searcher.segment_readers().first() else {
             return Ok(Self { terms });
         };
@@ -95,23 +105,35 @@ impl TermTable {
                 let Ok(text) = std::str::from_utf8(stream.key()) else {
                     continue;
                 };
+                let info = stream.value();
+                let mut postings =
+                    index.read_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?;
+                let mut decoded = Vec::with_capacity(info.doc_freq as usize);
+                let mut doc = postings.doc();
+                while doc != TERMINATED {
+                    decoded.push((doc, postings.term_freq()));
+                    doc = postings.advance();
+                }
                 let entry = terms.entry(text.to_string()).or_default();
-                entry[slot] = Some(stream.value().clone());
+                entry[slot] = Some(Posted {
+                    doc_freq: info.doc_freq,
+                    postings: decoded.into_boxed_slice(),
+                });
             }
         }
         Ok(Self { terms })
     }
 
-    /// The term's entries in body, lead, heading and title (`None` where it does not occur).
-    pub(super) fn get(&self, text: &str) -> Option<&[Option<TermInfo>; 4]> {
+    /// The term's postings in body, lead, heading and title (`None` where it does not occur).
+    pub fn get(&self, text: &str) -> Option<&[Option<Posted>; 4]> {
         self.terms.get(text)
     }
 
     /// In how many section bodies the term occurs.
     pub fn body_doc_freq(&self, text: &str) -> u32 {
         self.get(text)
-            .and_then(|infos| infos[BODY].as_ref())
-            .map_or(0, |info| info.doc_freq)
+            .and_then(|posted| posted[BODY].as_ref())
+            .map_or(0, |p| p.doc_freq)
     }
 
     /// Number of distinct terms.
@@ -122,6 +144,16 @@ impl TermTable {
     /// Whether the table is empty.
     pub fn is_empty(&self) -> bool {
         self.terms.is_empty()
+    }
+
+    /// Postings held over all terms and fields.
+    pub fn postings(&self) -> usize {
+        self.terms
+            .values()
+            .flatten()
+            .flatten()
+            .map(|p| p.postings.len())
+            .sum()
     }
 }
 
@@ -222,7 +254,7 @@ pub fn rank_with(
 
 /// Every section some term reaches, with its score, in document order.
 ///
-/// Work: one [`TermTable`] lookup per term, then one pass over each found posting list; the per-section sums live in a vector indexed by document id (the segment holds a few
+/// Work: one [`TermTable`] lookup per term, then one pass over each of its decoded posting lists; the per-section sums live in a vector indexed by document id (the segment holds a few
 /// hundred sections), so a call costs O(terms × 4 + postings read) plus the caller's sort.
 fn score(
     searcher: &Searcher,
@@ -244,35 +276,32 @@ fn score(
         let index = segment.inverted_index(field)?;
         let norms = segment.get_fieldnorms_reader(field)?;
         let avg_len = (index.total_num_tokens() as f32 / num_docs.max(1.0)).max(1.0);
-        slots.push((index, norms, avg_len));
+        slots.push((norms, avg_len));
     }
-    const NOWHERE: [Option<TermInfo>; 4] = [None, None, None, None];
+    const NOWHERE: [Option<Posted>; 4] = [None, None, None, None];
     for (number, term) in terms.iter().enumerate() {
         // Marks the sections this term already covered (body or heading), as number + 1.
         let mark = number as u32 + 1;
-        let infos = table.get(&term.text).unwrap_or(&NOWHERE);
+        let posted = table.get(&term.text).unwrap_or(&NOWHERE);
         // The term's IDF over section bodies and headings decides its share of coverage.
-        let df = |slot: usize| infos[slot].as_ref().map_or(0, |i| i.doc_freq);
+        let df = |slot: usize| posted[slot].as_ref().map_or(0, |p| p.doc_freq);
         let coverage_idf = idf(num_docs, df(BODY).max(df(HEADING)) as f32);
         if term.own {
             own_idf_total += coverage_idf;
             stats.own_terms += 1;
             stats.known_terms += usize::from(df(BODY).max(df(HEADING)) > 0);
         }
-        for (slot, (info, (index, norms, avg_len))) in infos.iter().zip(&slots).enumerate() {
-            let Some(info) = info else {
+        for (slot, (posted, (norms, avg_len))) in posted.iter().zip(&slots).enumerate() {
+            let Some(posted) = posted else {
                 continue;
             };
-            let mut postings =
-                index.read_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?;
-            let term_idf = idf(num_docs, info.doc_freq as f32);
+            let term_idf = idf(num_docs, posted.doc_freq as f32);
             let covers = term.own && (slot == BODY || slot == HEADING);
-            let mut doc = postings.doc();
-            while doc != TERMINATED {
+            for &(doc, tf) in posted.postings.iter() {
                 if keep(doc)
                     && let Some(entry) = acc.get_mut(doc as usize)
                 {
-                    let tf = postings.term_freq() as f32;
+                    let tf = tf as f32;
                     let len = norms.fieldnorm(doc) as f32;
                     let bm25 =
                         term_idf * tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * len / avg_len));
@@ -295,7 +324,6 @@ fn score(
                         entry.covered += coverage_idf;
                     }
                 }
-                doc = postings.advance();
             }
         }
     }

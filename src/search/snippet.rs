@@ -184,17 +184,26 @@ struct Squeezed {
 
 impl Squeezed {
     fn push(&mut self, text: &str) {
-        for c in text.chars() {
-            if c.is_whitespace() {
-                self.gap = true;
-            } else {
-                if self.gap && !self.out.is_empty() {
-                    self.out.push(' ');
-                }
-                self.gap = false;
-                self.out.push(c);
-            }
+        let mut pieces = text.split(char::is_whitespace);
+        if let Some(first) = pieces.next() {
+            self.word(first);
         }
+        // Every later piece followed whitespace (an empty one: whitespace right after whitespace).
+        for piece in pieces {
+            self.gap = true;
+            self.word(piece);
+        }
+    }
+
+    fn word(&mut self, piece: &str) {
+        if piece.is_empty() {
+            return;
+        }
+        if self.gap && !self.out.is_empty() {
+            self.out.push(' ');
+        }
+        self.gap = false;
+        self.out.push_str(piece);
     }
 }
 
@@ -223,4 +232,43 @@ pub fn render(source: &SnippetSource, body: &str, weights: &Weights) -> String {
     }
     out.push(&fragment[last..]);
     out.out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Squeezed;
+
+    /// Text written in pieces, cut anywhere, comes out as `split_whitespace` and `join(" ")` make
+    /// of the whole: runs of any whitespace (tabs, newlines, no-break spaces) one space, none at
+    /// either end.
+    #[test]
+    fn squeezing_in_pieces_equals_squeezing_the_whole() {
+        let texts = [
+            "",
+            " ",
+            "word",
+            "  two   words  ",
+            "line\none\n\n\tand\u{a0}more\r\n",
+            "**bold** ,  after",
+            "  中文 内容\u{3000}全角空格 ",
+        ];
+        for text in texts {
+            let whole = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            let cuts: Vec<usize> = (0..=text.len())
+                .filter(|&i| text.is_char_boundary(i))
+                .collect();
+            for &a in &cuts {
+                for &b in cuts.iter().filter(|&&b| b >= a) {
+                    let mut out = Squeezed {
+                        out: String::new(),
+                        gap: false,
+                    };
+                    out.push(&text[..a]);
+                    out.push(&text[a..b]);
+                    out.push(&text[b..]);
+                    assert_eq!(out.out, whole, "{text:?} cut at {a} and {b}");
+                }
+            }
+        }
+    }
 }
