@@ -38,22 +38,20 @@ const REFERENCES: &[&str] = &[
     "security.md",
 ];
 
+/// Column `n` of a TSV's rows under its header line.
+fn column(tsv: &'static str, n: usize) -> impl Iterator<Item = &'static str> {
+    tsv.lines()
+        .skip(1)
+        .filter_map(move |l| l.split('\t').nth(n))
+}
+
 /// Every question of the evaluation sets, in file order.
 fn questions() -> Vec<String> {
     let mut out = Vec::new();
     for tsv in [REAL, WRITTEN] {
-        out.extend(
-            tsv.lines()
-                .skip(1)
-                .filter_map(|l| l.split('\t').nth(2).map(str::to_string)),
-        );
+        out.extend(column(tsv, 2).map(str::to_string));
     }
-    out.extend(
-        OFF_TOPIC
-            .lines()
-            .skip(1)
-            .filter_map(|l| l.split('\t').nth(1).map(str::to_string)),
-    );
+    out.extend(column(OFF_TOPIC, 1).map(str::to_string));
     out.extend(
         CHINESE
             .lines()
@@ -65,9 +63,7 @@ fn questions() -> Vec<String> {
 
 /// The questions `scripts/http-load.lua` rotates through: the real set's, in file order.
 fn load_questions() -> Vec<Value> {
-    REAL.lines()
-        .skip(1)
-        .filter_map(|l| l.split('\t').nth(2))
+    column(REAL, 2)
         .map(|q| json!({"query": q, "limit": 3}))
         .collect()
 }

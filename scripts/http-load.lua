@@ -5,7 +5,7 @@
 --
 --   wrk -t1 -c16 -d10s --latency -s scripts/http-load.lua http://127.0.0.1:8765/mcp
 
--- The 159 questions engineers actually asked (issue and Q&A titles, verbatim), the retrieval
+-- The questions engineers actually asked (issue and Q&A titles, verbatim), the retrieval
 -- evaluation's real set: the third column of tests/retrieval/real_questions.tsv, also what
 -- examples/search_probe.rs times as the load test's questions.
 local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"

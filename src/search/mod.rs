@@ -23,7 +23,7 @@ use tantivy::schema::{
     Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::tokenizer::{TextAnalyzer, TokenizerManager};
-use tantivy::{Index, IndexReader, TantivyDocument, doc};
+use tantivy::{Index, TantivyDocument, doc};
 
 use crate::content::{Section, Skill, estimate_tokens};
 pub use confidence::Confidence;
@@ -224,13 +224,18 @@ impl SharedIndex {
 
 /// The in-RAM index over every H2/H3 section of the references.
 pub struct SearchIndex {
-    reader: IndexReader,
+    /// The tantivy index, kept only for the tests that check [`ranking::RankIndex`] and the
+    /// snippets against tantivy's own reading of it; a search never reads it, so a server drops it
+    /// once the ranking data is taken.
+    #[cfg(test)]
+    reader: tantivy::IndexReader,
     analyzer: TextAnalyzer,
     /// Analyzers ready for queries (a clone copies the stop-word set, so clones are kept for reuse).
     spare_analyzers: Mutex<Vec<TextAnalyzer>>,
     vocabulary: snippet::Vocabulary,
     synonyms: Synonyms,
-    terms: ranking::TermTable,
+    ranks: ranking::RankIndex,
+    #[cfg(test)]
     fields: Fields,
     entries: Vec<Entry>,
     skill: &'static Skill,
@@ -319,14 +324,16 @@ impl SearchIndex {
             }
         }
         let synonyms = Synonyms::parse(&mut analyzer, synonyms::SYNONYMS);
-        let terms = ranking::TermTable::build(&searcher, fields.rank())?;
+        let ranks = ranking::RankIndex::build(&searcher, fields.rank())?;
         Ok(Self {
+            #[cfg(test)]
             reader,
-            terms,
+            ranks,
             analyzer,
             spare_analyzers: Mutex::new(Vec::new()),
             vocabulary,
             synonyms,
+            #[cfg(test)]
             fields,
             entries,
             skill,
@@ -397,15 +404,7 @@ impl SearchIndex {
         for t in terms.iter_mut().filter(|t| !t.own) {
             t.weight = synonym_weight;
         }
-        let (ranked, stats) = ranking::rank_with(
-            &self.reader.searcher(),
-            self.fields.rank(),
-            &self.terms,
-            &terms,
-            |_| true,
-            weights,
-        )
-        .unwrap_or_default();
+        let (ranked, stats) = self.ranks.rank_with(&terms, |_| true, weights);
         let named = ranked
             .into_iter()
             .filter_map(|r| self.entries.get(r.doc as usize).map(|e| (r, e.uri.clone())))
@@ -419,7 +418,7 @@ impl SearchIndex {
         let frequencies = terms.iter().map(|t| {
             (
                 t.text.as_str(),
-                u64::from(self.terms.body_doc_freq(&t.text)),
+                u64::from(self.ranks.body_doc_freq(&t.text)),
             )
         });
         snippet::Weights::new(&self.vocabulary, frequencies)
@@ -458,7 +457,6 @@ impl SearchIndex {
             .transpose()?;
 
         let terms = self.query_terms(query_text);
-        let searcher = self.reader.searcher();
         let keep = |doc: tantivy::DocId| {
             reference.is_none_or(|name| {
                 self.entries
@@ -466,14 +464,7 @@ impl SearchIndex {
                     .is_some_and(|e| e.reference == name)
             })
         };
-        let (ranked, _) = ranking::rank(
-            &searcher,
-            self.fields.rank(),
-            &self.terms,
-            &terms,
-            keep,
-            limit,
-        )?;
+        let (ranked, _) = self.ranks.rank(&terms, keep, limit);
         let confidence = confidence::judge(ranked.first());
         if confidence == Confidence::Low {
             let hits = ranked
@@ -562,15 +553,15 @@ mod tests {
         include_str!("../../tests/retrieval/real_questions.tsv")
             .lines()
             .skip(1)
-            .filter_map(|l| l.split('\t').nth(2))
+            .map(|l| l.split('\t').nth(2).expect("a question column"))
             .collect()
     }
 
-    /// The table decoded at build time holds exactly what tantivy's term dictionaries and posting
-    /// lists hold, for every term a real question searches (synonyms included) and every indexed
-    /// term.
+    /// The ranking data decoded at build time holds exactly what tantivy's term dictionaries,
+    /// posting lists and field norms hold, for every term a real question searches (synonyms
+    /// included) and every indexed term.
     #[test]
-    fn the_term_table_agrees_with_tantivys_postings() {
+    fn the_rank_index_agrees_with_tantivys_postings() {
         use tantivy::postings::Postings as _;
         use tantivy::{DocSet as _, TERMINATED};
         let idx = index();
@@ -584,23 +575,20 @@ mod tests {
             .map(|t| t.text)
             .collect();
         texts.push("no-such-term-anywhere".to_string());
-        let mut indexed = 0;
         for field in order {
             let inverted = segment.inverted_index(field).unwrap();
             let mut stream = inverted.terms().stream().unwrap();
             while stream.advance() {
                 texts.push(String::from_utf8(stream.key().to_vec()).unwrap());
-                indexed += 1;
             }
         }
-        assert!(indexed > 1000 && idx.terms.len() > 1000, "{indexed} terms");
-        let mut postings_seen = 0;
+        assert!(idx.ranks.len() > 1000, "{} terms", idx.ranks.len());
         for text in &texts {
-            let table = idx.terms.get(text).cloned().unwrap_or_default();
+            let lists = idx.ranks.get(text).cloned().unwrap_or_default();
             for (slot, field) in order.into_iter().enumerate() {
                 let inverted = segment.inverted_index(field).unwrap();
                 let term = tantivy::Term::from_field_text(field, text);
-                let expected = inverted
+                let expected: Option<ranking::PostingList> = inverted
                     .read_postings(&term, tantivy::schema::IndexRecordOption::WithFreqs)
                     .unwrap()
                     .map(|mut postings| {
@@ -610,45 +598,56 @@ mod tests {
                             decoded.push((doc, postings.term_freq()));
                             doc = postings.advance();
                         }
-                        ranking::Posted {
-                            doc_freq: inverted.doc_freq(&term).unwrap(),
-                            postings: decoded.into_boxed_slice(),
-                        }
+                        decoded.into()
                     });
-                postings_seen += expected.as_ref().map_or(0, |p| p.postings.len());
-                assert_eq!(table[slot], expected, "term {text:?}, field {slot}");
+                let doc_freq = inverted.doc_freq(&term).unwrap() as usize;
+                assert_eq!(lists[slot], expected, "term {text:?}, field {slot}");
+                assert_eq!(
+                    lists[slot].as_ref().map_or(0, |l| l.len()),
+                    doc_freq,
+                    "term {text:?}, field {slot}: a list's length is the document frequency"
+                );
             }
         }
-        assert!(postings_seen >= idx.terms.postings());
+        for (slot, field) in order.into_iter().enumerate() {
+            let norms = segment.get_fieldnorms_reader(field).unwrap();
+            let expected: Vec<u32> = (0..segment.max_doc()).map(|d| norms.fieldnorm(d)).collect();
+            assert_eq!(idx.ranks.norms(slot), expected, "field {slot}");
+        }
+    }
+
+    /// The decoded ranking data is held in memory for the life of the process: on the seven
+    /// references it is 4,698 terms, 28,650 postings and about 0.7 MB (2026-12-04). It must stay
+    /// a small multiple of the references, not grow with use.
+    #[test]
+    fn the_rank_index_stays_small() {
+        let (terms, postings, bytes) = index().ranks.size();
+        let words: usize = Skill::get()
+            .references
+            .iter()
+            .map(|d| d.text.split_whitespace().count())
+            .sum();
+        assert!(
+            terms > 1000 && postings > terms,
+            "{terms} terms, {postings} postings"
+        );
+        assert!(
+            postings <= 4 * words,
+            "{postings} postings for {words} words"
+        );
+        assert!(bytes < 2 * 1024 * 1024, "{bytes} bytes");
     }
 
     /// Keeping only the best few gives the full ranking's first few, in the same order.
     #[test]
     fn the_best_few_are_the_full_rankings_first_few() {
         let idx = index();
-        let searcher = idx.reader.searcher();
         for question in real_questions() {
             let terms = idx.query_terms(question);
-            let (full, _) = ranking::rank_with(
-                &searcher,
-                idx.fields.rank(),
-                &idx.terms,
-                &terms,
-                |_| true,
-                ranking::WEIGHTS,
-            )
-            .unwrap();
+            let (full, _) = idx.ranks.rank_with(&terms, |_| true, ranking::WEIGHTS);
             assert!(full.len() > 3, "{question}: {} sections", full.len());
             for top in [0, 1, 3, 20, full.len(), full.len() + 5] {
-                let (best, _) = ranking::rank(
-                    &searcher,
-                    idx.fields.rank(),
-                    &idx.terms,
-                    &terms,
-                    |_| true,
-                    top,
-                )
-                .unwrap();
+                let (best, _) = idx.ranks.rank(&terms, |_| true, top);
                 assert_eq!(best, full[..top.min(full.len())], "{question}, top {top}");
             }
         }
@@ -663,10 +662,8 @@ mod tests {
         use tantivy::snippet::SnippetGenerator;
         let idx = index();
         let searcher = idx.reader.searcher();
-        let questions = include_str!("../../tests/retrieval/real_questions.tsv");
         let (mut compared, mut lit) = (0, 0);
-        for line in questions.lines().skip(1) {
-            let question = line.split('\t').nth(2).expect("a question column");
+        for question in real_questions() {
             let terms = idx.query_terms(question);
             let query = BooleanQuery::new(
                 terms

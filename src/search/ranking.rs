@@ -72,31 +72,42 @@ pub struct QueryTerm {
     pub own: bool,
 }
 
-/// One term's postings in one field, decoded: (section, term frequency) by section.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Posted {
-    /// In how many sections the term occurs in this field.
-    pub doc_freq: u32,
-    /// Each of those sections with the term's frequency there, in document order.
-    pub postings: Box<[(DocId, u32)]>,
+/// One term's postings in one field, decoded: each section holding it, with the term's frequency
+/// there, in document order. Its length is the term's document frequency in that field (the index
+/// is built once and never deletes).
+pub type PostingList = Box<[(DocId, u32)]>;
+
+/// What BM25 needs of one field, beside the postings.
+struct FieldStats {
+    /// Each section's length in the field (tantivy's field norm), by document id.
+    norms: Box<[u32]>,
+    /// The mean length over sections (at least 1).
+    avg_len: f32,
 }
 
-/// Every term of the four ranked fields with its postings in each, decoded once when the index is
-/// built: a query term then costs one hash lookup, where reading it from tantivy cost four walks
-/// of the term dictionary and the opening and decoding of each posting list. The index is
-/// read-only with one segment, so nothing here goes stale; the whole table is a few hundred KB.
+/// Everything a ranking reads, taken from the tantivy index once when it is built: every term of
+/// the four ranked fields with its decoded posting list in each, and each field's section lengths.
+/// A query term then costs one hash lookup and a walk over slices, where reading it from tantivy
+/// cost a walk of the term dictionary and the opening and decoding of a posting list per field.
+/// The index is read-only with one segment, so nothing here goes stale. On the seven references:
+/// 4,698 terms, 28,650 postings, about 0.7 MB (see the test `the_rank_index_stays_small`).
 #[derive(Default)]
-pub struct TermTable {
-    terms: HashMap<String, [Option<Posted>; 4]>,
+pub struct RankIndex {
+    terms: HashMap<String, [Option<PostingList>; 4]>,
+    /// Body, lead, heading, title ([`RankFields::in_order`]).
+    fields: Vec<FieldStats>,
+    num_docs: f32,
 }
 
-impl TermTable {
-    /// The table of `searcher`'s first (only) segment.
+impl RankIndex {
+    /// The ranking data of `searcher`'s first (only) segment.
     pub fn build(searcher: &Searcher, fields: RankFields) -> tantivy::Result<Self> {
-        let mut terms: HashMap<String, [Option<Posted>; 4]> = HashMap::new();
         let Some(segment) = searcher.segment_readers().first() else {
-            return Ok(Self { terms });
+            return Ok(Self::default());
         };
+        let num_docs = segment.num_docs() as f32;
+        let mut terms: HashMap<String, [Option<PostingList>; 4]> = HashMap::new();
+        let mut stats = Vec::with_capacity(4);
         for (slot, field) in fields.in_order().into_iter().enumerate() {
             let index = segment.inverted_index(field)?;
             let mut stream = index.terms().stream()?;
@@ -114,26 +125,31 @@ impl TermTable {
                     decoded.push((doc, postings.term_freq()));
                     doc = postings.advance();
                 }
-                let entry = terms.entry(text.to_string()).or_default();
-                entry[slot] = Some(Posted {
-                    doc_freq: info.doc_freq,
-                    postings: decoded.into_boxed_slice(),
-                });
+                terms.entry(text.to_string()).or_default()[slot] = Some(decoded.into());
             }
+            let norms = segment.get_fieldnorms_reader(field)?;
+            stats.push(FieldStats {
+                norms: (0..segment.max_doc()).map(|d| norms.fieldnorm(d)).collect(),
+                avg_len: (index.total_num_tokens() as f32 / num_docs.max(1.0)).max(1.0),
+            });
         }
-        Ok(Self { terms })
+        Ok(Self {
+            terms,
+            fields: stats,
+            num_docs,
+        })
     }
 
-    /// The term's postings in body, lead, heading and title (`None` where it does not occur).
-    pub fn get(&self, text: &str) -> Option<&[Option<Posted>; 4]> {
+    /// The term's posting lists in body, lead, heading and title (`None` where it does not occur).
+    pub fn get(&self, text: &str) -> Option<&[Option<PostingList>; 4]> {
         self.terms.get(text)
     }
 
     /// In how many section bodies the term occurs.
     pub fn body_doc_freq(&self, text: &str) -> u32 {
         self.get(text)
-            .and_then(|posted| posted[BODY].as_ref())
-            .map_or(0, |p| p.doc_freq)
+            .and_then(|lists| lists[BODY].as_ref())
+            .map_or(0, |list| list.len() as u32)
     }
 
     /// Number of distinct terms.
@@ -141,19 +157,153 @@ impl TermTable {
         self.terms.len()
     }
 
-    /// Whether the table is empty.
+    /// Whether the index holds no terms.
     pub fn is_empty(&self) -> bool {
         self.terms.is_empty()
     }
 
-    /// Postings held over all terms and fields.
-    pub fn postings(&self) -> usize {
-        self.terms
+    /// Each section's length in a field (body, lead, heading, title by `slot`), for checks.
+    #[cfg(test)]
+    pub(super) fn norms(&self, slot: usize) -> &[u32] {
+        self.fields.get(slot).map_or(&[], |f| &f.norms)
+    }
+
+    /// Terms, postings held over all of them, and bytes of the posting lists and keys.
+    #[cfg(test)]
+    pub(super) fn size(&self) -> (usize, usize, usize) {
+        let postings: usize = self
+            .terms
             .values()
             .flatten()
             .flatten()
-            .map(|p| p.postings.len())
-            .sum()
+            .map(|l| l.len())
+            .sum();
+        let keys: usize = self.terms.keys().map(String::len).sum();
+        let bytes = postings * std::mem::size_of::<(DocId, u32)>()
+            + keys
+            + self.terms.len() * std::mem::size_of::<(String, [Option<PostingList>; 4])>();
+        (self.terms.len(), postings, bytes)
+    }
+
+    /// Every section `keep` lets through that some term reaches, best first: only the best `top`
+    /// (in the order the full ranking gives them).
+    pub fn rank(
+        &self,
+        terms: &[QueryTerm],
+        keep: impl Fn(DocId) -> bool,
+        top: usize,
+    ) -> (Vec<Ranked>, QueryStats) {
+        let (mut ranked, stats) = self.score(terms, keep, WEIGHTS);
+        if top == 0 {
+            ranked.clear();
+        } else if top < ranked.len() {
+            ranked.select_nth_unstable_by(top - 1, best_first);
+            ranked.truncate(top);
+        }
+        ranked.sort_by(best_first);
+        (ranked, stats)
+    }
+
+    /// The whole ranking with other field weights (for tuning tools).
+    pub fn rank_with(
+        &self,
+        terms: &[QueryTerm],
+        keep: impl Fn(DocId) -> bool,
+        weights: FieldWeights,
+    ) -> (Vec<Ranked>, QueryStats) {
+        let (mut ranked, stats) = self.score(terms, keep, weights);
+        ranked.sort_by(best_first);
+        (ranked, stats)
+    }
+
+    /// Every section some term reaches, with its score, in document order.
+    ///
+    /// Work: one lookup per term, then one pass over each of its posting lists; the per-section
+    /// sums live in a vector indexed by document id (a few hundred sections), so a call costs
+    /// O(terms + postings read + sections), plus the caller's sort.
+    fn score(
+        &self,
+        terms: &[QueryTerm],
+        keep: impl Fn(DocId) -> bool,
+        weights: FieldWeights,
+    ) -> (Vec<Ranked>, QueryStats) {
+        const NOWHERE: [Option<PostingList>; 4] = [None, None, None, None];
+        let num_docs = self.num_docs;
+        let sections = self.fields.first().map_or(0, |f| f.norms.len());
+        let mut acc: Vec<Acc> = vec![Acc::default(); sections];
+        let mut stats = QueryStats::default();
+        let mut own_idf_total = 0f32;
+        for (number, term) in terms.iter().enumerate() {
+            // Marks the sections this term already covered (body or heading), as number + 1.
+            let mark = number as u32 + 1;
+            let lists = self.get(&term.text).unwrap_or(&NOWHERE);
+            let df = |slot: usize| lists[slot].as_ref().map_or(0, |list| list.len());
+            // The term's IDF over section bodies and headings decides its share of coverage.
+            let coverage_df = df(BODY).max(df(HEADING));
+            let coverage_idf = idf(num_docs, coverage_df as f32);
+            if term.own {
+                own_idf_total += coverage_idf;
+                stats.own_terms += 1;
+                stats.known_terms += usize::from(coverage_df > 0);
+            }
+            for (slot, (list, field)) in lists.iter().zip(&self.fields).enumerate() {
+                let Some(list) = list else {
+                    continue;
+                };
+                let term_idf = idf(num_docs, list.len() as f32);
+                let covers = term.own && (slot == BODY || slot == HEADING);
+                for &(doc, tf) in list.iter() {
+                    if !keep(doc) {
+                        continue;
+                    }
+                    let (Some(entry), Some(&len)) =
+                        (acc.get_mut(doc as usize), field.norms.get(doc as usize))
+                    else {
+                        continue;
+                    };
+                    let (tf, len) = (tf as f32, len as f32);
+                    let bm25 = term_idf * tf * (K1 + 1.0)
+                        / (tf + K1 * (1.0 - B + B * len / field.avg_len));
+                    let value = term.weight * bm25;
+                    entry.found = true;
+                    match slot {
+                        BODY => {
+                            entry.body += value;
+                            if term.own {
+                                entry.body_covered += coverage_idf;
+                            }
+                        }
+                        LEAD => entry.lead += value,
+                        HEADING => entry.heading += value,
+                        _ => entry.title += value,
+                    }
+                    // Coverage (body or heading) counts once per term and section.
+                    if covers && entry.covered_by != mark {
+                        entry.covered_by = mark;
+                        entry.covered += coverage_idf;
+                    }
+                }
+            }
+        }
+        let total = own_idf_total.max(f32::EPSILON);
+        let ranked = acc
+            .into_iter()
+            .zip(0 as DocId..)
+            .filter(|(a, _)| a.found)
+            .map(|(a, doc)| {
+                let body_coverage = (a.body_covered / total).min(1.0);
+                let score = weights.body * a.body
+                    + weights.lead * a.lead
+                    + body_coverage * (weights.heading * a.heading + weights.title * a.title);
+                Ranked {
+                    doc,
+                    score,
+                    coverage: (a.covered / total).min(1.0),
+                }
+            })
+            .filter(|r| r.score > 0.0)
+            .collect();
+        (ranked, stats)
     }
 }
 
@@ -212,138 +362,7 @@ fn idf(num_docs: f32, doc_freq: f32) -> f32 {
     (1.0 + (num_docs - doc_freq + 0.5) / (doc_freq + 0.5)).ln()
 }
 
-/// Score every section that contains at least one query term; `keep` filters sections.
-/// Only the best `top` are kept, in the same order as the full ranking's first `top`.
-pub fn rank(
-    searcher: &Searcher,
-    fields: RankFields,
-    table: &TermTable,
-    terms: &[QueryTerm],
-    keep: impl Fn(DocId) -> bool,
-    top: usize,
-) -> tantivy::Result<(Vec<Ranked>, QueryStats)> {
-    let (mut ranked, stats) = score(searcher, fields, table, terms, keep, WEIGHTS)?;
-    if top == 0 {
-        ranked.clear();
-    } else if top < ranked.len() {
-        ranked.select_nth_unstable_by(top - 1, best_first);
-        ranked.truncate(top);
-    }
-    ranked.sort_by(best_first);
-    Ok((ranked, stats))
-}
-
 /// Higher score first, then lower document id: a total order, so a ranking is deterministic.
 fn best_first(a: &Ranked, b: &Ranked) -> std::cmp::Ordering {
     b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc))
-}
-
-/// [`rank`] with other field weights and every scored section (for tuning tools).
-pub fn rank_with(
-    searcher: &Searcher,
-    fields: RankFields,
-    table: &TermTable,
-    terms: &[QueryTerm],
-    keep: impl Fn(DocId) -> bool,
-    weights: FieldWeights,
-) -> tantivy::Result<(Vec<Ranked>, QueryStats)> {
-    let (mut ranked, stats) = score(searcher, fields, table, terms, keep, weights)?;
-    ranked.sort_by(best_first);
-    Ok((ranked, stats))
-}
-
-/// Every section some term reaches, with its score, in document order.
-///
-/// Work: one [`TermTable`] lookup per term, then one pass over each of its decoded posting lists; the per-section sums live in a vector indexed by document id (the segment holds a few
-/// hundred sections), so a call costs O(terms × 4 + postings read) plus the caller's sort.
-fn score(
-    searcher: &Searcher,
-    fields: RankFields,
-    table: &TermTable,
-    terms: &[QueryTerm],
-    keep: impl Fn(DocId) -> bool,
-    weights: FieldWeights,
-) -> tantivy::Result<(Vec<Ranked>, QueryStats)> {
-    let mut stats = QueryStats::default();
-    let Some(segment) = searcher.segment_readers().first() else {
-        return Ok((Vec::new(), stats));
-    };
-    let num_docs = segment.num_docs() as f32;
-    let mut acc: Vec<Acc> = vec![Acc::default(); segment.max_doc() as usize];
-    let mut own_idf_total = 0f32;
-    let mut slots = Vec::with_capacity(4);
-    for field in fields.in_order() {
-        let index = segment.inverted_index(field)?;
-        let norms = segment.get_fieldnorms_reader(field)?;
-        let avg_len = (index.total_num_tokens() as f32 / num_docs.max(1.0)).max(1.0);
-        slots.push((norms, avg_len));
-    }
-    const NOWHERE: [Option<Posted>; 4] = [None, None, None, None];
-    for (number, term) in terms.iter().enumerate() {
-        // Marks the sections this term already covered (body or heading), as number + 1.
-        let mark = number as u32 + 1;
-        let posted = table.get(&term.text).unwrap_or(&NOWHERE);
-        // The term's IDF over section bodies and headings decides its share of coverage.
-        let df = |slot: usize| posted[slot].as_ref().map_or(0, |p| p.doc_freq);
-        let coverage_idf = idf(num_docs, df(BODY).max(df(HEADING)) as f32);
-        if term.own {
-            own_idf_total += coverage_idf;
-            stats.own_terms += 1;
-            stats.known_terms += usize::from(df(BODY).max(df(HEADING)) > 0);
-        }
-        for (slot, (posted, (norms, avg_len))) in posted.iter().zip(&slots).enumerate() {
-            let Some(posted) = posted else {
-                continue;
-            };
-            let term_idf = idf(num_docs, posted.doc_freq as f32);
-            let covers = term.own && (slot == BODY || slot == HEADING);
-            for &(doc, tf) in posted.postings.iter() {
-                if keep(doc)
-                    && let Some(entry) = acc.get_mut(doc as usize)
-                {
-                    let tf = tf as f32;
-                    let len = norms.fieldnorm(doc) as f32;
-                    let bm25 =
-                        term_idf * tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * len / avg_len));
-                    let value = term.weight * bm25;
-                    entry.found = true;
-                    match slot {
-                        BODY => {
-                            entry.body += value;
-                            if term.own {
-                                entry.body_covered += coverage_idf;
-                            }
-                        }
-                        LEAD => entry.lead += value,
-                        HEADING => entry.heading += value,
-                        _ => entry.title += value,
-                    }
-                    // Coverage (body or heading) counts once per term and section.
-                    if covers && entry.covered_by != mark {
-                        entry.covered_by = mark;
-                        entry.covered += coverage_idf;
-                    }
-                }
-            }
-        }
-    }
-    let total = own_idf_total.max(f32::EPSILON);
-    let ranked: Vec<Ranked> = acc
-        .into_iter()
-        .zip(0 as DocId..)
-        .filter(|(a, _)| a.found)
-        .map(|(a, doc)| {
-            let body_coverage = (a.body_covered / total).min(1.0);
-            let score = weights.body * a.body
-                + weights.lead * a.lead
-                + body_coverage * (weights.heading * a.heading + weights.title * a.title);
-            Ranked {
-                doc,
-                score,
-                coverage: (a.covered / total).min(1.0),
-            }
-        })
-        .filter(|r| r.score > 0.0)
-        .collect();
-    Ok((ranked, stats))
 }

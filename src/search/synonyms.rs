@@ -116,6 +116,7 @@ impl Synonyms {
         added
     }
 
+    /// Every term any expression contributes (for checks against the references' vocabulary).
     pub fn all_terms(&self) -> impl Iterator<Item = &str> {
         self.groups
             .iter()
