@@ -22,7 +22,7 @@ use axum::body::Bytes;
 use axum::http::StatusCode;
 use memchr::memmem;
 use rmcp::RoleServer;
-use rmcp::model::{ClientRequest, JsonRpcMessage, RequestId};
+use rmcp::model::{CallToolRequest, ClientRequest, JsonRpcMessage, JsonRpcRequest, RequestId};
 use rmcp::service::RxJsonRpcMessage;
 use serde::Deserialize as _;
 use serde_json::{Map, Value};
@@ -166,11 +166,8 @@ pub fn gate(body: &[u8], in_session: bool) -> Gate {
             };
             message.insert("id".into(), stand_in);
             let message = Value::Object(message);
-            match RxJsonRpcMessage::<RoleServer>::deserialize(&message) {
-                Ok(JsonRpcMessage::Request(request))
-                    if matches!(request.request, ClientRequest::CustomRequest(_))
-                        && !left_to_rmcp =>
-                {
+            match reading(&message, &method) {
+                Reading::Custom if !left_to_rmcp => {
                     let Value::Object(message) = message else {
                         return Gate::Pass;
                     };
@@ -178,12 +175,58 @@ pub fn gate(body: &[u8], in_session: bool) -> Gate {
                     let status = status_of(&rejection, revision_2026);
                     Gate::Answer(rejection, status)
                 }
-                Ok(_) => pass(&message, swap, id),
-                Err(_) if left_to_rmcp => pass(&message, swap, id),
-                Err(e) => invalid(id, &e),
+                Reading::Served | Reading::Custom => pass(&message, swap, id),
+                Reading::Unreadable(_) if left_to_rmcp => pass(&message, swap, id),
+                Reading::Unreadable(e) => invalid(id, &e),
             }
         }
     }
+}
+
+/// How rmcp reads a request (with the id it will be given).
+#[derive(Debug)]
+enum Reading {
+    /// As a request of a method it serves.
+    Served,
+    /// As a custom request: a method it does not serve, or params that method cannot take.
+    Custom,
+    /// Not at all, for this reason.
+    Unreadable(serde_json::Error),
+}
+
+/// How rmcp reads `message`. `tools/call`, nearly all of a busy server's traffic, is read as that one
+/// request type when it can be; everything else (and a `tools/call` that does not read so) goes
+/// through rmcp's whole message type, which buffers the message and tries every request type in turn.
+fn reading(message: &Value, method: &str) -> Reading {
+    if reads_as_tool_call(message, method) {
+        return Reading::Served;
+    }
+    read_whole(message)
+}
+
+/// rmcp's own reading: its message type, as its transport deserializes every body.
+fn read_whole(message: &Value) -> Reading {
+    match RxJsonRpcMessage::<RoleServer>::deserialize(message) {
+        Ok(JsonRpcMessage::Request(request))
+            if matches!(request.request, ClientRequest::CustomRequest(_)) =>
+        {
+            Reading::Custom
+        }
+        Ok(_) => Reading::Served,
+        Err(e) => Reading::Unreadable(e),
+    }
+}
+
+/// Whether `message` is a `tools/call` request rmcp reads as one. rmcp's message type tries its
+/// request types in order and every type before `CallToolRequest` names another method, so its
+/// reading of a `tools/call` is `CallToolRequest` exactly when this type reads it. A message with
+/// `result` or `error` as well is no request to rmcp (its shape check refuses it) and is left to
+/// [`read_whole`].
+fn reads_as_tool_call(message: &Value, method: &str) -> bool {
+    method == "tools/call"
+        && message.get("result").is_none()
+        && message.get("error").is_none()
+        && JsonRpcRequest::<CallToolRequest>::deserialize(message).is_ok()
 }
 
 /// Hand the request to rmcp: as it came, or with the token in place of the client's id.
@@ -329,6 +372,139 @@ mod tests {
         let r = answer(init);
         assert_eq!(r.code, code::INVALID_REQUEST);
         assert!(r.message.contains("already initialized"));
+    }
+
+    /// `tools/call` messages of every shape the cheap reading could meet: the load test's real
+    /// questions, in both revisions, and every id, params, name, arguments, `_meta`, input-response
+    /// and extra-member form a client may send, good or bad, crossed with one another.
+    fn tool_call_corpus() -> Vec<Value> {
+        let meta_2026 = serde_json::json!({
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": {}
+        });
+        let mut params: Vec<Value> = include_str!("../../tests/retrieval/real_questions.tsv")
+            .lines()
+            .skip(1)
+            .filter_map(|line| line.split('\t').nth(2))
+            .flat_map(|question| {
+                let call = serde_json::json!({
+                    "name": "search_references",
+                    "arguments": {"query": question, "limit": 5}
+                });
+                let mut with_meta = call.clone();
+                with_meta["_meta"] = meta_2026.clone();
+                [call, with_meta]
+            })
+            .collect();
+        let odd = [
+            r#"null"#,
+            r#"[]"#,
+            r#""tools""#,
+            r#"7"#,
+            r#"{}"#,
+            r#"{"name":null}"#,
+            r#"{"name":7}"#,
+            r#"{"name":["search_references"]}"#,
+            r#"{"name":""}"#,
+            r#"{"name":"no_such_tool","arguments":{}}"#,
+            r#"{"name":"search_references","arguments":null}"#,
+            r#"{"name":"search_references","arguments":[]}"#,
+            r#"{"name":"search_references","arguments":"query"}"#,
+            r#"{"name":"search_references","arguments":{"query":1e300}}"#,
+            r#"{"name":"search_references","arguments":{"query":"q"},"extra":true}"#,
+            r#"{"name":"search_references","_meta":null}"#,
+            r#"{"name":"search_references","_meta":[]}"#,
+            r#"{"name":"search_references","_meta":"m"}"#,
+            r#"{"name":"search_references","_meta":{"progressToken":1}}"#,
+            r#"{"name":"search_references","_meta":{"progressToken":null}}"#,
+            r#"{"name":"search_references","_meta":{"progressToken":{"a":1}}}"#,
+            r#"{"name":"search_references","_meta":{"io.modelcontextprotocol/protocolVersion":7}}"#,
+            r#"{"name":"search_references","_meta":{"io.modelcontextprotocol/clientCapabilities":[]}}"#,
+            r#"{"name":"search_references","inputResponses":{}}"#,
+            r#"{"name":"search_references","inputResponses":[]}"#,
+            r#"{"name":"search_references","inputResponses":{"k":{"action":"accept"}}}"#,
+            r#"{"name":"search_references","inputResponses":{"k":7}}"#,
+            r#"{"name":"search_references","requestState":"opaque"}"#,
+            r#"{"name":"search_references","requestState":7}"#,
+            r#"{"name":"search_references","requestState":null}"#,
+            r#"{"name":"search_references","task":{"ttl":1000}}"#,
+        ];
+        let ids = [
+            r#"0"#,
+            r#""bem-id-00-1""#,
+            r#"-3"#,
+            r#"1.5"#,
+            r#"null"#,
+            r#"{}"#,
+        ];
+        let extras = [
+            r#"{}"#,
+            r#"{"result":{}}"#,
+            r#"{"error":{"code":1,"message":"m"}}"#,
+            r#"{"result":null}"#,
+            r#"{"other":1}"#,
+            r#"{"jsonrpc":"1.0"}"#,
+        ];
+        let real = params.len();
+        params.extend(
+            odd.iter()
+                .map(|text| serde_json::from_str::<Value>(text).unwrap()),
+        );
+        let mut corpus = Vec::new();
+        // Every real-question call with a plain id and no extras; every odd form (and no params at
+        // all) crossed with every id and every extra.
+        let forms = params.iter().map(Some).chain([None]).enumerate();
+        for (n, form) in forms {
+            for (i, id) in ids.iter().enumerate() {
+                for (e, extra) in extras.iter().enumerate() {
+                    if n < real && (i, e) != (0, 0) {
+                        continue;
+                    }
+                    let mut message = serde_json::json!({
+                        "jsonrpc": "2.0",
+                        "method": "tools/call",
+                        "id": serde_json::from_str::<Value>(id).unwrap(),
+                    });
+                    if let Some(form) = form {
+                        message["params"] = form.clone();
+                    }
+                    let extra: Map<String, Value> = serde_json::from_str(extra).unwrap();
+                    for (key, value) in extra {
+                        message[key] = value;
+                    }
+                    corpus.push(message);
+                }
+            }
+        }
+        corpus
+    }
+
+    #[test]
+    fn the_cheap_reading_of_tool_calls_agrees_with_rmcps_whole_reading() {
+        let corpus = tool_call_corpus();
+        let mut cheap = 0;
+        for message in &corpus {
+            let whole = read_whole(message);
+            let fast = reads_as_tool_call(message, "tools/call");
+            assert_eq!(
+                fast,
+                matches!(whole, Reading::Served),
+                "rmcp reads {message} as {whole:?}"
+            );
+            cheap += usize::from(fast);
+        }
+        // The real questions (both revisions) and the good odd forms take the cheap way; the bad
+        // ones and every message with `result` or `error` do not.
+        assert!(
+            cheap >= 318,
+            "{cheap} of {} read the cheap way",
+            corpus.len()
+        );
+        assert!(
+            cheap < corpus.len(),
+            "some messages must not read as tool calls"
+        );
+        assert!(!reads_as_tool_call(&corpus[0], "tools/list"));
     }
 
     #[test]
