@@ -322,10 +322,13 @@ pub fn terms(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
 /// This is the one entry point from query text to terms.
 pub fn query_terms(analyzer: &mut TextAnalyzer, question: &str) -> Vec<String> {
     let english = crate::zh::search_text(question);
-    let mut seen = std::collections::HashSet::new();
-    terms(analyzer, &english)
-        .into_iter()
-        .filter(|t| seen.insert(t.clone()))
+    let all = terms(analyzer, &english);
+    let mut seen = super::FastSet::with_capacity_and_hasher(all.len(), Default::default());
+    let first: Vec<bool> = all.iter().map(|t| seen.insert(t.as_str())).collect();
+    drop(seen);
+    all.into_iter()
+        .zip(first)
+        .filter_map(|(term, first)| first.then_some(term))
         .collect()
 }
 

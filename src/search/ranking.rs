@@ -9,7 +9,7 @@
 //! question's own term weight (by IDF) that the body contains. A heading that shares a word with a
 //! question therefore only helps a section whose body also matches the question.
 
-use std::collections::HashMap;
+use super::FastMap;
 
 use tantivy::postings::Postings;
 use tantivy::schema::{Field, IndexRecordOption};
@@ -93,7 +93,7 @@ struct FieldStats {
 /// 4,698 terms, 28,650 postings, about 0.7 MB (see the test `the_rank_index_stays_small`).
 #[derive(Default)]
 pub struct RankIndex {
-    terms: HashMap<String, [Option<PostingList>; 4]>,
+    terms: FastMap<String, [Option<PostingList>; 4]>,
     /// Body, lead, heading, title ([`RankFields::in_order`]).
     fields: Vec<FieldStats>,
     num_docs: f32,
@@ -106,7 +106,7 @@ impl RankIndex {
             return Ok(Self::default());
         };
         let num_docs = segment.num_docs() as f32;
-        let mut terms: HashMap<String, [Option<PostingList>; 4]> = HashMap::new();
+        let mut terms: FastMap<String, [Option<PostingList>; 4]> = FastMap::default();
         let mut stats = Vec::with_capacity(4);
         for (slot, field) in fields.in_order().into_iter().enumerate() {
             let index = segment.inverted_index(field)?;

@@ -7,7 +7,7 @@
 //! the query terms in it, weight `1 / (1 + document frequency)`, the best window kept, earlier first
 //! on a tie), so the text is the one tantivy's generator gave for the same query.
 
-use std::collections::HashMap;
+use super::FastMap;
 use std::ops::Range;
 
 use tantivy::tokenizer::TextAnalyzer;
@@ -18,7 +18,7 @@ pub const SNIPPET_CHARS: usize = 240;
 /// The terms seen in section bodies, numbered (lowercased as the snippet matching compares them).
 #[derive(Default)]
 pub struct Vocabulary {
-    ids: HashMap<String, u32>,
+    ids: FastMap<String, u32>,
 }
 
 impl Vocabulary {
@@ -42,8 +42,17 @@ struct Spot {
 }
 
 /// What a section body's snippets are made from, computed once per section.
+///
+/// Where the windows fall depends on the body's tokens alone, not on the query, so the windows are
+/// cut here once; a search then visits only the tokens of its own terms (`by_term`), not the body.
 pub struct SnippetSource {
     spots: Vec<Spot>,
+    /// The window each spot falls in, by spot.
+    window_of: Vec<u32>,
+    /// Each window's byte range, in body order.
+    windows: Vec<(u32, u32)>,
+    /// (term, spot) for every spot, sorted: the spots of one term are one run.
+    by_term: Vec<(u32, u32)>,
     /// The body's opening words, for a body with no matched word.
     opening: String,
 }
@@ -65,11 +74,62 @@ impl SnippetSource {
             .flat_map(|l| l.split_whitespace())
             .collect::<Vec<_>>()
             .join(" ");
+        let (window_of, windows) = cut_windows(&spots);
+        let mut by_term: Vec<(u32, u32)> = spots
+            .iter()
+            .enumerate()
+            .map(|(n, spot)| (spot.term, n as u32))
+            .collect();
+        by_term.sort_unstable();
         Self {
             spots,
+            window_of,
+            windows,
+            by_term,
             opening: plain.chars().take(SNIPPET_CHARS).collect(),
         }
     }
+
+    /// (tokens, windows, heap bytes) of this body's tables, for the size checks.
+    #[cfg(test)]
+    pub fn size(&self) -> (usize, usize, usize) {
+        let bytes = self.spots.capacity() * std::mem::size_of::<Spot>()
+            + self.window_of.capacity() * 4
+            + self.windows.capacity() * 8
+            + self.by_term.capacity() * 8
+            + self.opening.capacity();
+        (self.spots.len(), self.windows.len(), bytes)
+    }
+
+    /// The spots of `term`, in body order.
+    fn spots_of(&self, term: u32) -> impl Iterator<Item = usize> + '_ {
+        let from = self.by_term.partition_point(|&(t, _)| t < term);
+        self.by_term[from..]
+            .iter()
+            .take_while(move |&&(t, _)| t == term)
+            .map(|&(_, spot)| spot as usize)
+    }
+}
+
+/// The windows tantivy's generator cuts as the tokens come: a window starts at 0, and a token that
+/// ends more than [`SNIPPET_CHARS`] bytes past the window's start (wrapping as tantivy's release build
+/// computes it) closes it and starts the next at itself. Gives each spot's window and each window's
+/// byte range (from its start to the end of its last token; empty for a window with none).
+fn cut_windows(spots: &[Spot]) -> (Vec<u32>, Vec<(u32, u32)>) {
+    let mut window_of = Vec::with_capacity(spots.len());
+    let mut windows = Vec::new();
+    let (mut start, mut stop) = (0usize, 0usize);
+    for spot in spots {
+        let (from, to) = (spot.from as usize, spot.to as usize);
+        if to.wrapping_sub(start) > SNIPPET_CHARS {
+            windows.push((start as u32, stop as u32));
+            start = from;
+        }
+        stop = to;
+        window_of.push(windows.len() as u32);
+    }
+    windows.push((start as u32, stop as u32));
+    (window_of, windows)
 }
 
 /// The query terms that can light up a snippet, by term number, with their weights.
@@ -91,85 +151,53 @@ impl Weights {
             })
             .collect();
         // Sorted by term, one entry a term (the first, as a query names a term once per weight):
-        // n log n in the query's terms, and a lookup per body token is a binary search.
+        // n log n in the query's terms.
         weights.sort_by_key(|&(id, _)| id);
         weights.dedup_by_key(|&mut (id, _)| id);
         Self(weights)
     }
-
-    fn of(&self, term: u32) -> Option<f32> {
-        self.0
-            .binary_search_by_key(&term, |&(id, _)| id)
-            .ok()
-            .map(|at| self.0[at].1)
-    }
-}
-
-struct Window {
-    score: f32,
-    start: usize,
-    stop: usize,
-    highlighted: Vec<Range<usize>>,
-}
-
-impl Window {
-    fn at(start: usize) -> Self {
-        Self {
-            score: 0.0,
-            start,
-            stop: start,
-            highlighted: Vec::new(),
-        }
-    }
-
-    /// Whether `self` ranks above `other`: a higher score, else the earlier window.
-    fn beats(&self, other: &Window) -> bool {
-        match self
-            .score
-            .partial_cmp(&other.score)
-            .unwrap_or(std::cmp::Ordering::Equal)
-        {
-            std::cmp::Ordering::Equal => (other.start, other.stop) > (self.start, self.stop),
-            order => order == std::cmp::Ordering::Greater,
-        }
-    }
 }
 
 /// The best window of `source` (the analysis of `body`) for `weights`, as (fragment, highlighted
-/// ranges within it); `None` when no query term is in the body. Windows are scored in one pass and
-/// only the best so far is kept (of equal ones the last, as `Iterator::max_by` keeps it).
+/// ranges within it); `None` when no query term is in the body. A window's score is the weights of
+/// its matched tokens summed in body order (as tantivy sums them); the highest score wins, the
+/// earliest window on a tie. Costs the query terms' binary searches and their matches, not the body.
 pub(super) fn best_window<'b>(
     source: &SnippetSource,
     body: &'b str,
     weights: &Weights,
 ) -> Option<(&'b str, Vec<Range<usize>>)> {
-    let mut best: Option<Window> = None;
-    let mut window = Window::at(0);
-    let close = |full: Window, best: &mut Option<Window>| {
-        if full.score > 0.0 && best.as_ref().is_none_or(|b| !b.beats(&full)) {
-            *best = Some(full);
+    let mut matched: Vec<(usize, f32)> = weights
+        .0
+        .iter()
+        .flat_map(|&(term, weight)| source.spots_of(term).map(move |spot| (spot, weight)))
+        .collect();
+    matched.sort_unstable_by_key(|&(spot, _)| spot);
+    // (window, score, first and end index into `matched`) of the best window so far.
+    let mut best: Option<(u32, f32, usize, usize)> = None;
+    let mut at = 0;
+    while at < matched.len() {
+        let window = source.window_of[matched[at].0];
+        let first = at;
+        let mut score = 0.0f32;
+        while at < matched.len() && source.window_of[matched[at].0] == window {
+            score += matched[at].1;
+            at += 1;
         }
-    };
-    for spot in &source.spots {
-        let (from, to) = (spot.from as usize, spot.to as usize);
-        // Wrapping as tantivy's release build computes it.
-        if to.wrapping_sub(window.start) > SNIPPET_CHARS {
-            let full = std::mem::replace(&mut window, Window::at(from));
-            close(full, &mut best);
-        }
-        window.stop = to;
-        if let Some(weight) = weights.of(spot.term) {
-            window.score += weight;
-            window.highlighted.push(from..to);
+        if score > 0.0 && best.is_none_or(|(_, top, _, _)| score > top) {
+            best = Some((window, score, first, at));
         }
     }
-    close(window, &mut best);
-    let best = best?;
-    let fragment = body.get(best.start..best.stop)?;
-    let highlighted = best
-        .highlighted
+    let (window, _, first, end) = best?;
+    let &(start, stop) = source.windows.get(window as usize)?;
+    let (start, stop) = (start as usize, stop as usize);
+    let fragment = body.get(start..stop)?;
+    let highlighted = matched[first..end]
         .iter()
-        .map(|r| r.start - best.start..r.end - best.start)
+        .map(|&(spot, _)| {
+            let spot = source.spots[spot];
+            spot.from as usize - start..spot.to as usize - start
+        })
         .collect();
     Some((fragment, highlighted))
 }
@@ -183,16 +211,28 @@ struct Squeezed {
 }
 
 impl Squeezed {
+    /// `text` split at every whitespace character (`char::is_whitespace`), byte by byte: only a
+    /// non-ASCII byte is decoded as a character.
     fn push(&mut self, text: &str) {
-        let mut pieces = text.split(char::is_whitespace);
-        if let Some(first) = pieces.next() {
-            self.word(first);
+        let bytes = text.as_bytes();
+        let (mut piece, mut at) = (0, 0);
+        while at < bytes.len() {
+            let (white, width) = match bytes[at] {
+                b @ 0..0x80 => (matches!(b, b' ' | b'\t'..=b'\r'), 1),
+                _ => text[at..]
+                    .chars()
+                    .next()
+                    .map_or((false, 1), |c| (c.is_whitespace(), c.len_utf8())),
+            };
+            if white {
+                self.word(&text[piece..at]);
+                // Every later piece followed whitespace (an empty one: whitespace after whitespace).
+                self.gap = true;
+                piece = at + width;
+            }
+            at += width;
         }
-        // Every later piece followed whitespace (an empty one: whitespace right after whitespace).
-        for piece in pieces {
-            self.gap = true;
-            self.word(piece);
-        }
+        self.word(&text[piece..]);
     }
 
     fn word(&mut self, piece: &str) {
@@ -251,6 +291,7 @@ mod tests {
             "line\none\n\n\tand\u{a0}more\r\n",
             "**bold** ,  after",
             "  中文 内容\u{3000}全角空格 ",
+            "v\x0bf\x0c|\x1cx\x1f\u{85}nel\u{2028}ls\u{202f}é\u{200b}zw",
         ];
         for text in texts {
             let whole = text.split_whitespace().collect::<Vec<_>>().join(" ");

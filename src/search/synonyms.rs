@@ -5,7 +5,7 @@
 //! expressions' terms are then searched too, at [`SYNONYM_WEIGHT`]. Terms the question already has
 //! keep their full weight.
 
-use std::collections::{HashMap, HashSet};
+use super::{FastMap, FastSet};
 
 use tantivy::tokenizer::TextAnalyzer;
 
@@ -30,7 +30,7 @@ pub struct Synonyms {
     groups: Vec<Vec<Expression>>,
     /// Each expression's first required term, to the groups holding such an expression: a
     /// question is only checked against the groups one of its own terms can open.
-    openers: HashMap<String, Vec<usize>>,
+    openers: FastMap<String, Vec<usize>>,
 }
 
 impl Synonyms {
@@ -64,7 +64,7 @@ impl Synonyms {
                 groups.push(group);
             }
         }
-        let mut openers: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut openers: FastMap<String, Vec<usize>> = FastMap::default();
         for (number, group) in groups.iter().enumerate() {
             for first in group.iter().filter_map(|e| e.required.first()) {
                 let opened = openers.entry(first.clone()).or_default();
@@ -88,7 +88,7 @@ impl Synonyms {
 
     /// The terms the question's terms bring in through the list, without the question's own.
     pub fn expand(&self, question_terms: &[String]) -> Vec<String> {
-        let have: HashSet<&str> = question_terms.iter().map(String::as_str).collect();
+        let have: FastSet<&str> = question_terms.iter().map(String::as_str).collect();
         // Groups in file order, so that the added terms come in the order the list gives them.
         let mut candidates: Vec<usize> = have
             .iter()
@@ -99,7 +99,7 @@ impl Synonyms {
         candidates.sort_unstable();
         candidates.dedup();
         let mut added: Vec<String> = Vec::new();
-        let mut seen: HashSet<&str> = HashSet::new();
+        let mut seen: FastSet<&str> = FastSet::default();
         for group in candidates.into_iter().filter_map(|n| self.groups.get(n)) {
             let matched = group
                 .iter()
@@ -176,7 +176,7 @@ mod tests {
         // A group is useful only if some expression's terms occur in the references.
         let skill = Skill::get();
         let mut a = analysis::analyzer();
-        let mut vocabulary: HashSet<String> = HashSet::new();
+        let mut vocabulary: std::collections::HashSet<String> = std::collections::HashSet::new();
         for doc in &skill.references {
             for section in &doc.sections {
                 vocabulary.extend(analysis::terms(&mut a, section.text));

@@ -6,7 +6,7 @@
 //! parsing, snippets). The map stops growing at [`MAX_REMEMBERED_WORDS`] so that query words cannot
 //! grow it without bound; words past that are stemmed each time.
 
-use std::collections::HashMap;
+use super::FastMap;
 use std::sync::{Arc, RwLock};
 
 use tantivy::tokenizer::{Token, TokenFilter, TokenStream, Tokenizer};
@@ -14,7 +14,7 @@ use tantivy::tokenizer::{Token, TokenFilter, TokenStream, Tokenizer};
 /// Most words remembered (the references use about 8,000 distinct ones).
 pub const MAX_REMEMBERED_WORDS: usize = 50_000;
 
-type Memo = Arc<RwLock<HashMap<String, String>>>;
+type Memo = Arc<RwLock<FastMap<String, String>>>;
 
 /// English Snowball stemming with a shared memo of stems.
 #[derive(Clone, Default)]
