@@ -14,6 +14,10 @@
 #            first quarter's). With mimalloc the quarter peaks of a 60 s soak move by 0-3.2 MiB
 #            (five runs); musl's malloc grew 16-23 MiB in 60 s (two runs): 8 MiB keeps a margin both ways
 #
+# The last column is the CPU time the serving processes (not wrk, not nginx) spent during the run
+# over the calls answered: steadier than calls/s on a shared machine, where wrk and the server
+# compete for the same cores.
+#
 # The rate limit is off because one load generator is one client (the default 50/s would answer
 # 429). Prints a Markdown table on stdout; exits 1 on any bad answer, socket error or timeout.
 # WRK_THREADS and WRK_CONNECTIONS (default 1 and 16) shape the load.
@@ -50,11 +54,25 @@ trap 'cluster_stop_all >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 failed=0
 rows=()
 
-# run NAME URL SECONDS PIDS...: one wrk run; adds a table row; RSS is the sum over PIDS after it.
+# CPU time (user + system) used so far by the processes PIDS, in clock ticks.
+cpu_ticks() {
+    local total=0 pid fields
+    for pid in "$@"; do
+        # Fields 14 and 15 of /proc/PID/stat, counted after the parenthesised command name.
+        fields="$(sed -E 's/^.*\) //' "/proc/$pid/stat" 2>/dev/null || true)"
+        [[ -n "$fields" ]] && total=$((total + $(awk '{ print $12 + $13 }' <<<"$fields")))
+    done
+    echo "$total"
+}
+
+# run NAME URL SECONDS PIDS...: one wrk run; adds a table row; RSS is the sum over PIDS after it,
+# and the server CPU per call their CPU time during the run over the calls answered.
 run() {
     local name="$1" url="$2" seconds="$3"
     shift 3
     local out="$work/wrk-$name.txt"
+    local ticks_before
+    ticks_before="$(cpu_ticks "$@")"
     wrk -t"$threads" -c"$connections" -d"${seconds}s" --timeout 5s -s "$root/scripts/http-load.lua" "$url" >"$out" 2>&1 || true
     local line1 line2
     line1="$(grep '^load: requests=' "$out" || true)"
@@ -74,9 +92,11 @@ run() {
     p99="$(sed -E 's/.*p99_ms=([0-9.]+).*/\1/' <<<"$line2")"
     max="$(sed -E 's/.*max_ms=([0-9.]+).*/\1/' <<<"$line2")"
     rps="$(sed -E 's/.*rps=([0-9.]+).*/\1/' <<<"$line2")"
+    local ticks=$(($(cpu_ticks "$@") - ticks_before)) hz
+    hz="$(getconf CLK_TCK)"
     for pid in "$@"; do rss=$((rss + $(cluster_rss_kib "$pid"))); done
     local errors=$((bad + sock + timeouts))
-    rows+=("$(printf '| %s | %ss | %s | %s | %s | %s | %s | %s | %.1f |' "$name" "$seconds" "$requests" "$rps" "$p50" "$p99" "$max" "$errors" "$(awk -v k="$rss" 'BEGIN { print k / 1024 }')")")
+    rows+=("$(printf '| %s | %ss | %s | %s | %s | %s | %s | %s | %.1f | %.1f |' "$name" "$seconds" "$requests" "$rps" "$p50" "$p99" "$max" "$errors" "$(awk -v k="$rss" 'BEGIN { print k / 1024 }')" "$(awk -v t="$ticks" -v hz="$hz" -v n="$requests" 'BEGIN { print (n > 0 ? t * 1e6 / hz / n : 0) }')")")
     echo "http-bench: $name: $rps calls/s, p50 $p50 ms, p99 $p99 ms, $errors errors" >&2
     if ((errors > 0)) || ((requests == 0)); then
         grep '^load: first bad' "$out" >&2 || true
@@ -134,8 +154,8 @@ if ((soak > 0)); then
     soak_line="Soak: ${soak} s, RSS sampled every second: $((lo / 1024))–$((hi / 1024)) MiB (peak $first KiB in the first quarter, $last KiB in the last)."
 fi
 
-echo "| target | duration | calls | calls/s | p50 ms | p99 ms | max ms | errors | RSS MiB after |"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+echo "| target | duration | calls | calls/s | p50 ms | p99 ms | max ms | errors | RSS MiB after | server CPU µs/call |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 printf '%s\n' "${rows[@]}"
 [[ -n "${soak_line:-}" ]] && echo && echo "$soak_line"
 echo
