@@ -204,25 +204,28 @@ impl TokenStream for IdentifierTokenStream {
     }
 }
 
-/// Byte ranges of the camelCase pieces of one alphanumeric part.
-fn camel_pieces(part: &str, start: usize) -> Vec<(usize, usize)> {
-    let chars: Vec<(usize, char)> = part.char_indices().collect();
-    let mut pieces = Vec::new();
+/// Byte ranges of the camelCase pieces of one alphanumeric part, written to `pieces` (cleared
+/// first): a piece ends before an upper-case letter that follows a lower-case one, and before the
+/// last of a run of upper-case letters when a lower-case one follows it (`HTTPServer` → `HTTP`,
+/// `Server`).
+fn camel_pieces(part: &str, start: usize, pieces: &mut Vec<(usize, usize)>) {
+    pieces.clear();
+    let mut chars = part.char_indices().peekable();
+    let Some((_, mut prev)) = chars.next() else {
+        return;
+    };
     let mut from = 0;
-    for i in 1..chars.len() {
-        let (prev, cur) = (chars[i - 1].1, chars[i].1);
-        let next_lower = chars.get(i + 1).is_some_and(|(_, c)| c.is_lowercase());
+    while let Some((at, cur)) = chars.next() {
+        let next_lower = chars.peek().is_some_and(|&(_, c)| c.is_lowercase());
         let boundary = (prev.is_lowercase() && cur.is_uppercase())
             || (prev.is_uppercase() && cur.is_uppercase() && next_lower);
         if boundary {
-            pieces.push((start + chars[from].0, start + chars[i].0));
-            from = i;
+            pieces.push((start + from, start + at));
+            from = at;
         }
+        prev = cur;
     }
-    if let Some(&(offset, _)) = chars.get(from) {
-        pieces.push((start + offset, start + part.len()));
-    }
-    pieces
+    pieces.push((start + from, start + part.len()));
 }
 
 fn token(text: &str, from: usize, to: usize, position: usize) -> Token {
@@ -237,16 +240,19 @@ fn token(text: &str, from: usize, to: usize, position: usize) -> Token {
 
 /// Every token of `text`, in position order.
 pub fn tokenize(text: &str) -> Vec<Token> {
-    let mut tokens = Vec::new();
+    // About one token every five bytes of English prose and identifiers.
+    let mut tokens = Vec::with_capacity(text.len() / 5 + 1);
     let mut position = 0usize;
     let mut chars = text.char_indices().peekable();
+    let mut parts: Vec<(usize, usize)> = Vec::new();
+    let mut pieces: Vec<(usize, usize)> = Vec::new();
     while let Some(&(start, c)) = chars.peek() {
         if !c.is_alphanumeric() {
             chars.next();
             continue;
         }
         // One run: alphanumeric parts joined by single connectors.
-        let mut parts: Vec<(usize, usize)> = Vec::new();
+        parts.clear();
         let mut part_start = start;
         let mut end = start;
         while let Some(&(i, ch)) = chars.peek() {
@@ -293,11 +299,11 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             {
                 tokens.push(token(&part[..part.len() - 1], a, b - 1, position));
             }
-            let pieces = camel_pieces(&text[a..b], a);
+            camel_pieces(&text[a..b], a, &mut pieces);
             if pieces.len() > 1 {
                 tokens.push(token(&text[a..b], a, b, position));
             }
-            for (pa, pb) in pieces {
+            for &(pa, pb) in &pieces {
                 tokens.push(token(&text[pa..pb], pa, pb, position));
                 position += 1;
             }
@@ -311,7 +317,8 @@ pub fn terms(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
     let mut stream = analyzer.token_stream(text);
     let mut out = Vec::new();
     while stream.advance() {
-        out.push(stream.token().text.clone());
+        // Taken, not cloned: the next `advance` writes the next token over this one.
+        out.push(std::mem::take(&mut stream.token_mut().text));
     }
     out
 }

@@ -74,23 +74,25 @@ impl<T: TokenStream> TokenStream for MemoizedStemmerTokenStream<'_, T> {
         let token = self.tail.token_mut();
         // A poisoned lock only means another thread panicked mid-insert; the map is still a valid
         // memo, so keep using it.
-        let remembered = self
-            .memo
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .get(token.text.as_str())
-            .cloned();
-        let stem = match remembered {
-            Some(stem) => stem,
-            None => {
-                let stem = self.stemmer.stem(&token.text).into_owned();
-                let mut memo = self.memo.write().unwrap_or_else(|p| p.into_inner());
-                if memo.len() < MAX_REMEMBERED_WORDS {
-                    memo.insert(token.text.clone(), stem.clone());
-                }
-                stem
+        {
+            let memo = self
+                .memo
+                .read()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            if let Some(stem) = memo.get(token.text.as_str()) {
+                // Written over the word in place: no allocation when the stem fits (a stem is
+                // rarely longer than its word).
+                token.text.clear();
+                token.text.push_str(stem);
+                return true;
             }
-        };
+        }
+        let stem = self.stemmer.stem(&token.text).into_owned();
+        let mut memo = self.memo.write().unwrap_or_else(|p| p.into_inner());
+        if memo.len() < MAX_REMEMBERED_WORDS {
+            memo.insert(token.text.clone(), stem.clone());
+        }
+        drop(memo);
         token.text = stem;
         true
     }
