@@ -7,23 +7,14 @@
 //! cargo run --profile profiling --example gate_probe -- 20000
 //! ```
 
-use std::time::Duration;
+#[path = "support/thread_cpu.rs"]
+mod support;
 
 use backend_engineering_mcp::http::rpc::{self, Gate};
 use serde_json::json;
+use support::thread_cpu;
 
 const REAL: &str = include_str!("../tests/retrieval/real_questions.tsv");
-
-/// This thread's CPU time so far (`/proc/thread-self/schedstat`).
-fn thread_cpu() -> Duration {
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
-    let ns = stat
-        .split_whitespace()
-        .next()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    Duration::from_nanos(ns)
-}
 
 fn main() {
     let rounds: usize = std::env::args()

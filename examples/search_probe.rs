@@ -18,6 +18,10 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
+#[path = "support/thread_cpu.rs"]
+mod support;
+use support::thread_cpu;
+
 use backend_engineering_mcp::content::Skill;
 use backend_engineering_mcp::mcp::exec::Executor;
 use backend_engineering_mcp::mcp::tools::{Context, ToolEntry, registry};
@@ -103,17 +107,6 @@ fn setup() -> (Context, ToolEntry) {
 fn call(context: &Context, tool: &ToolEntry, arguments: &Value) -> Vec<u8> {
     let result = tool.call(context, object(arguments.clone()));
     serde_json::to_vec(&result).expect("encode")
-}
-
-/// This thread's CPU time so far.
-fn thread_cpu() -> Duration {
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
-    let ns = stat
-        .split_whitespace()
-        .next()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    Duration::from_nanos(ns)
 }
 
 /// The whole process's CPU time so far (user + system), at clock-tick resolution.
