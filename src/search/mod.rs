@@ -15,8 +15,8 @@ pub mod synonyms;
 pub mod terms;
 
 /// The hash map of the search's own tables and per-question sets: foldhash, seeded per map, in
-/// place of std's SipHash (a fifth of the instructions of analysing a question went to SipHash).
-/// Seeded, so words a client sends cannot be chosen to collide.
+/// place of std's SipHash (SipHash's `hash_one` and `write` were 4.9% of the search probe's
+/// instructions under callgrind). Seeded, so a client cannot work out colliding words in advance.
 pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 /// The set of [`FastMap`].
 pub type FastSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
